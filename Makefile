@@ -1,0 +1,75 @@
+# audit-containerid: the front door.
+#
+#   make check   install what is needed, build everything, boot QEMU, run the tests
+#   make demo    boot the kernel and show a contid being set, recorded and filtered
+#   make shell   boot the guest with an interactive root shell
+#   make run SCRIPT=file | CMD='...'   run a script or a command in the guest
+#   make bench   compare configurations under QEMU -icount
+#
+# Build outputs live under build/ (final artifacts in build/out/).
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+KSRC := $(TOP)/build/linux-source-6.12
+KOBJ := $(TOP)/build/kbuild
+OUT := $(TOP)/build/out
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
+
+.PHONY: all setup kernel module selftests audit initramfs check demo shell run bench \
+	host-tests rustfmt clippy checkpatch clean
+
+all: initramfs
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/kernel.sh prepare config build
+
+module: kernel
+	@echo "module: building audit_containerid.ko"
+	@$(KMAKE) M=$(TOP) modules
+	@mkdir -p $(OUT) && cp $(TOP)/audit_containerid.ko $(OUT)/
+
+selftests: kernel
+	@scripts/build-selftests.sh
+
+audit: setup
+	@scripts/build-audit.sh
+
+initramfs: module selftests audit
+	@echo "initramfs: packing build/out/initramfs.cpio.gz"
+	@scripts/initramfs.sh
+
+check: initramfs
+	@scripts/run-tests.sh
+
+demo: initramfs
+	@scripts/qemu-run.sh job samples/demo.sh
+
+shell: initramfs
+	@scripts/qemu-run.sh shell
+
+run: initramfs
+	@if [ -n "$(SCRIPT)" ]; then scripts/qemu-run.sh job "$(SCRIPT)"; \
+	elif [ -n "$(CMD)" ]; then f=$$(mktemp); printf '%s\n' "$(CMD)" > $$f; \
+		scripts/qemu-run.sh job $$f; rc=$$?; rm -f $$f; exit $$rc; \
+	else echo "usage: make run SCRIPT=file | CMD='command'" >&2; exit 2; fi
+
+bench: initramfs
+	@scripts/bench.sh
+
+rustfmt:
+	@$(KMAKE) M=$(TOP) rustfmtcheck
+
+clippy: kernel
+	@$(KMAKE) M=$(TOP) CLIPPY=1 modules
+
+checkpatch: kernel
+	@for p in $$(grep -v '^#' patches/linux-6.12/series); do \
+		$(KSRC)/scripts/checkpatch.pl --strict --no-tree -q patches/linux-6.12/$$p || exit 1; done
+
+clean:
+	@rm -rf $(OUT) $(TOP)/build/initramfs
+	@$(KMAKE) M=$(TOP) clean 2>/dev/null || true

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Build the kselftests of tools/testing/selftests/audit_containerid as static
+# binaries into build/selftests (they run in the busybox guest).
+#
+# The directory is copied into the kernel tree so that its Makefile finds
+# ../lib.mk and kselftest_harness.h where kselftests expect them; the uapi
+# headers of the patched kernel are installed first.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$top/build/linux-source-6.12
+obj=$top/build/kbuild
+name=audit_containerid
+dst=$src/tools/testing/selftests/$name
+out=$top/build/selftests
+
+make -s -C "$src" O="$obj" LLVM=-19 RUSTC=/usr/bin/rustc headers >/dev/null
+mkdir -p "$dst" "$out"
+rsync -a --delete "$top/tools/testing/selftests/$name/" "$dst/"
+echo "selftests: building $name"
+make -s -C "$dst" OUTPUT="$out" CC=gcc \
+	KHDR_INCLUDES="-isystem $obj/usr/include" \
+	LDFLAGS=-static

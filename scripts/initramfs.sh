@@ -1,0 +1,41 @@
+#!/bin/bash
+# Pack the guest initramfs: busybox, the module, the audit tools, the
+# selftests and the guest init.  Output: build/out/initramfs.cpio.gz
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/out
+root=$top/build/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,etc/audit/rules.d,proc,sys,dev,tmp,run,var/log/audit,guest,selftests,root}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+
+install -m 0755 "$top/scripts/guest/init" "$root/init"
+cp "$out/audit_containerid.ko" "$root/lib/modules/"
+for t in auditctl ausearch auditd; do
+	[ -x "$out/$t" ] && install -m 0755 "$out/$t" "$root/sbin/$t"
+done
+if [ -d "$out/audit-etc" ]; then
+	cp -r "$out/audit-etc/." "$root/etc/audit/"
+fi
+if [ -d "$top/build/selftests" ]; then
+	cp -r "$top/build/selftests/." "$root/selftests/"
+fi
+cp -r "$top/tools/testing/guest/." "$root/guest/" 2>/dev/null || true
+
+cat > "$root/etc/passwd" <<'PW'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/:/bin/false
+PW
+cat > "$root/etc/group" <<'GR'
+root:x:0:
+nogroup:x:65534:
+GR
+echo "hosts: files" > "$root/etc/nsswitch.conf"
+echo "127.0.0.1 localhost" > "$root/etc/hosts"
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Boot the guest and run one job in it.
+#
+#   scripts/qemu-run.sh shell            interactive root shell
+#   scripts/qemu-run.sh job FILE [ARGS]  run FILE with /bin/sh as root once
+#                                       auditd is up; exit with its status
+#
+# Environment: ACID_GUEST_FILES (a directory copied to /guest/ for the job),
+# ACID_TIMEOUT (seconds, default 600), ACID_QEMU_EXTRA (more
+# QEMU options, e.g. "-icount shift=0,sleep=off").  The guest's console goes
+# to stdout.  A kernel panic, oops, BUG or lockdep splat, or a guest that
+# does not finish in time, is a failure.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/out
+mode=${1:-shell}
+timeout_s=${ACID_TIMEOUT:-600}
+
+accel() {
+	local cache=$top/build/.accel
+	if [ -f "$cache" ]; then
+		cat "$cache"
+		return
+	fi
+	local a=tcg
+	if [ -w /dev/kvm ] && [ -z "${ACID_NO_KVM:-}" ]; then
+		# KVM exists on some hosts but hangs nested guests: trust it only
+		# if a guest boots to its init and back within a short time.
+		if timeout 20 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \
+			-kernel "$out/bzImage" -initrd "$out/initramfs.cpio.gz" \
+			-append "console=ttyS0 quiet panic=-1 acid.mode=probe" </dev/null 2>/dev/null |
+			grep -q "ACID-EXIT 0"; then
+			a=kvm
+		fi
+	fi
+	echo "$a" > "$cache"
+	echo "$a"
+}
+
+initrd=$out/initramfs.cpio.gz
+append="console=ttyS0 audit=1 audit_backlog_limit=8192 panic=-1 oops=panic loglevel=4"
+if [ "$mode" = job ]; then
+	job=${2:?job file}
+	shift 2
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	mkdir -p "$tmp/guest"
+	{
+		printf '#!/bin/sh\n'
+		printf 'set --'
+		for a in "$@"; do printf " '%s'" "${a//\'/\'\\\'\'}"; done
+		printf '\n'
+		cat "$job"
+	} > "$tmp/guest/job.sh"
+	# Extra files for the job (e.g. freshly built tests), under /guest/.
+	if [ -n "${ACID_GUEST_FILES:-}" ]; then
+		cp -r "$ACID_GUEST_FILES/." "$tmp/guest/"
+	fi
+	(cd "$tmp" && find guest | cpio -o -H newc --quiet) | gzip -1 > "$tmp/job.cpio.gz"
+	cat "$out/initramfs.cpio.gz" "$tmp/job.cpio.gz" > "$tmp/initrd.cpio.gz"
+	initrd=$tmp/initrd.cpio.gz
+	append="$append acid.mode=job"
+else
+	append="$append acid.mode=shell"
+fi
+
+a=$(accel)
+qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp 2 -nographic -no-reboot
+	-kernel "$out/bzImage" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
+[ "$a" = tcg ] && qemu+=(-cpu max)
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}"
+fi
+
+log=$(mktemp)
+set +e
+timeout --foreground "$timeout_s" "${qemu[@]}" </dev/null | tee "$log" | sed -u -e '/=== ACID-EXIT/d'
+qrc=${PIPESTATUS[0]}
+set -e
+rc=$(sed -n 's/.*=== ACID-EXIT \([0-9]*\) ===.*/\1/p' "$log" | tail -1)
+bad=$(grep -E "Kernel panic|Oops:|BUG:|WARNING:|possible circular locking|inconsistent lock state|suspicious RCU usage|general protection fault" "$log" | head -5 || true)
+rm -f "$log"
+if [ -n "$bad" ]; then
+	echo "qemu-run: FAIL: the kernel reported:" >&2
+	echo "$bad" >&2
+	exit 125
+fi
+if [ -z "$rc" ]; then
+	echo "qemu-run: FAIL: the guest did not finish (qemu exit $qrc; timeout ${timeout_s}s)" >&2
+	exit 124
+fi
+exit "$rc"
