@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The provider operations the C hooks call, and their registration.
+//!
+//! Errors are converted to negative errnos at this boundary.
+
+use core::sync::atomic::Ordering;
+
+use kernel::bindings;
+use kernel::ffi::{c_char, c_int};
+use kernel::prelude::*;
+
+use crate::contid::chain_matches;
+use crate::proc;
+use crate::record;
+use crate::table::{self, ContidRef};
+
+/// `read` hook of `/proc/<pid>/containerid`.
+///
+/// # Safety
+///
+/// `tsk` is a valid task and `buf` points to `size` writable bytes.
+unsafe extern "C" fn contid_read(
+    tsk: *mut bindings::task_struct,
+    buf: *mut c_char,
+    size: usize,
+) -> c_int {
+    // SAFETY: Per the function's contract.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    match proc::read(tsk, buf) {
+        Ok(len) => len as c_int,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `write` hook of `/proc/<pid>/containerid`.
+///
+/// # Safety
+///
+/// `tsk` is a valid task and `buf` points to `count` readable bytes.
+unsafe extern "C" fn contid_write(
+    tsk: *mut bindings::task_struct,
+    buf: *const c_char,
+    count: usize,
+) -> c_int {
+    // SAFETY: Per the function's contract.
+    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    match proc::write(tsk, input) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Fork hook: `child` inherits current's object.
+///
+/// # Safety
+///
+/// Called by `__audit_contid_fork()` with `tasklist_lock` held for writing.
+unsafe extern "C" fn contid_fork(child: *mut bindings::task_struct) {
+    // SAFETY: Per the function's contract, which is `inherit`'s.
+    unsafe { table::inherit(child) };
+}
+
+/// Exit hook: `tsk` gives up its object.
+///
+/// # Safety
+///
+/// `tsk` is a valid task, exiting or failing to fork; sleepable context.
+unsafe extern "C" fn contid_free(tsk: *mut bindings::task_struct) {
+    // SAFETY: Per the function's contract.
+    unsafe { table::detach(tsk) };
+}
+
+/// Emits the CONTAINER_INFO record of `tsk` into the event of `ctx`.
+///
+/// # Safety
+///
+/// `tsk` is a valid task, `ctx` an audit context or null; sleepable context.
+unsafe extern "C" fn contid_log_info(
+    ctx: *mut bindings::audit_context,
+    tsk: *mut bindings::task_struct,
+    record: c_int,
+) -> bool {
+    match ContidRef::of_task(tsk) {
+        Some(obj) => record::log_info(ctx, &obj, record),
+        None => false,
+    }
+}
+
+/// Does `contid` match `tsk`'s chain?
+///
+/// # Safety
+///
+/// `tsk` is a valid task; called in an RCU read-side critical section.
+unsafe extern "C" fn contid_match(tsk: *mut bindings::task_struct, contid: u64) -> bool {
+    table::with_task_object(tsk, |obj| match obj {
+        Some(obj) => chain_matches(obj.chain(), contid),
+        None => chain_matches(core::iter::empty(), contid),
+    })
+}
+
+/// The operations registered with the C side.
+struct Ops(bindings::audit_contid_ops);
+
+// SAFETY: The table is immutable after initialisation.
+unsafe impl Sync for Ops {}
+
+static mut OPS: Ops = Ops(bindings::audit_contid_ops {
+    owner: core::ptr::null_mut(),
+    read: Some(contid_read),
+    write: Some(contid_write),
+    fork: Some(contid_fork),
+    free: Some(contid_free),
+    log_info: Some(contid_log_info),
+    match_: Some(contid_match),
+});
+
+/// The provider registration; dropping it unregisters the hooks.
+pub(crate) struct Registration {
+    _private: (),
+}
+
+impl Registration {
+    /// Registers the hooks for `module`.
+    pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Not registered yet, so nothing else reads `OPS`.
+        let ops = unsafe { &mut *core::ptr::addr_of_mut!(OPS) };
+        ops.0.owner = module.as_ptr();
+        // SAFETY: `ops` lives as long as the module, and stays registered
+        // only until `drop` below.
+        kernel::error::to_result(unsafe { bindings::audit_contid_register(&ops.0) })?;
+        Ok(Self { _private: () })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: Registered in `new`.
+        unsafe { bindings::audit_contid_unregister(core::ptr::addr_of!(OPS.0)) };
+        // The module is unloading, so it holds no object: every object pins it.
+        debug_assert_eq!(table::OBJECTS.load(Ordering::Relaxed), 0);
+        // SAFETY: Waits for `free_rcu` callbacks queued by released objects.
+        unsafe { bindings::rcu_barrier() };
+        table::unpublish();
+    }
+}
