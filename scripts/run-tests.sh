@@ -1,0 +1,66 @@
+#!/bin/bash
+# Run every test: host unit tests, then the kselftests and shell tests in
+# the booted guest.  Ends with one line "N passed, N failed" summing all of
+# them; exits non-zero on any failure, or if a stage could not run at all.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+passed=0
+failed=0
+broken=0
+
+# count LOG: add the last "N passed, N failed" line of LOG to the totals.
+count() {
+	local line p f
+	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -z "$line" ]; then
+		echo "run-tests: ERROR: no result line from $2" >&2
+		broken=$((broken + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "=== host: rust unit tests (rust/contid.rs) ==="
+mkdir -p "$top/build/host"
+if rustc --edition 2021 --test "$top/tools/testing/rust-host/contid_test.rs" \
+	-o "$top/build/host/contid_test" >"$log" 2>&1 && "$top/build/host/contid_test" >"$log" 2>&1; then
+	:
+fi
+cat "$log"
+line=$(grep -E '^test result:' "$log" | tail -1)
+if [ -n "$line" ]; then
+	passed=$((passed + $(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
+	failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+else
+	echo "run-tests: ERROR: rust unit tests did not run" >&2
+	broken=$((broken + 1))
+fi
+
+if [ -d "$top/tools/testing/audit-userspace" ]; then
+	echo "=== host: audit userspace (auditctl rules, ausearch) ==="
+	make -s -C "$top/tools/testing/audit-userspace" check >"$log" 2>&1
+	cat "$log"
+	count "$log" "audit userspace tests"
+fi
+
+echo "=== guest: kselftests and shell tests (QEMU) ==="
+ACID_TIMEOUT=${ACID_TIMEOUT:-1500} "$top/scripts/qemu-run.sh" job "$top/tools/testing/guest/check.sh" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+count "$log" "the guest"
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "run-tests: ERROR: the guest run failed (exit $rc)" >&2
+	broken=$((broken + 1))
+fi
+
+echo
+if [ "$broken" -gt 0 ]; then
+	failed=$((failed + broken))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
