@@ -13,6 +13,7 @@ for applet in $("$root/bin/busybox" --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 
+ln -s ../run "$root/var/run"
 install -m 0755 "$top/scripts/guest/init" "$root/init"
 cp "$out/audit_containerid.ko" "$root/lib/modules/"
 for t in auditctl ausearch auditd; do
