@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/<pid>/containerid: reading, setting, the checks on the writer and
+ * the target, the CONTAINER (1020) record of every set attempt, inheritance
+ * at fork and the /proc/audit_containerid counters.
+ *
+ * Every test uses fresh random identifiers and forked targets, and checks
+ * the exact fields of the records it caused (read over the audit multicast
+ * netlink group).
+ */
+#include <sys/stat.h>
+
+#include "audit_nl.h"
+#include "../kselftest_harness.h"
+
+FIXTURE(contid) {
+	struct alog log;
+	int nl;
+	struct arule never;
+	bool never_added;
+	long base_tasks, base_objects;
+};
+
+FIXTURE_SETUP(contid)
+{
+	int rc;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
+	self->nl = audit_nl_open();
+	ASSERT_LE(0, self->nl);
+	/*
+	 * Without any syscall rule, audit contexts are "dummy" and no SYSCALL
+	 * record is written; an exit,never rule on an unrelated syscall makes
+	 * the kernel build real contexts without logging anything more.
+	 */
+	arule_init(&self->never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
+	arule_arch(&self->never);
+	arule_syscall(&self->never, __NR_acct);
+	rc = arule_add(self->nl, &self->never);
+	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
+	self->never_added = rc == 0;
+	ASSERT_EQ(0, acid_stats(&self->base_tasks, &self->base_objects));
+}
+
+FIXTURE_TEARDOWN(contid)
+{
+	reap_all();
+	if (self->never_added)
+		arule_del(self->nl, &self->never);
+	alog_close(&self->log);
+	close(self->nl);
+}
+
+/*
+ * check_set_record - the CONTAINER record of a set attempt on @opid with
+ * value @contid must exist, once, with @old and @res, in the same event as
+ * the SYSCALL record of @writer's write(2) returning @ret.  The writer has
+ * no contid, so that event has no CONTAINER_INFO and no record= field.
+ * Returns the index of the record.
+ */
+static int check_set_record(struct __test_metadata *_metadata, struct alog *log, pid_t opid,
+			    const char *contid, const char *old, int res, pid_t writer, long ret)
+{
+	char v[128];
+	unsigned long serial;
+	int i, s;
+
+	i = alog_wait(log, AUDIT_CONTAINER, "op", "set", "opid", i64s(opid), "contid", contid,
+		      "old-contid", old, "res", res ? "1" : "0");
+	if (i < 0)
+		alog_dump(log, 0, stderr);
+	EXPECT_LE(0, i) TH_LOG("no CONTAINER record opid=%d contid=%s old-contid=%s res=%d",
+			       opid, contid, old, res);
+	if (i < 0)
+		return -1;
+	/* The whole body, field by field and in order. */
+	snprintf(v, sizeof(v), "op=set opid=%d contid=%s old-contid=%s res=%d", opid, contid, old,
+		 res);
+	EXPECT_STREQ(v, log->recs[i].body);
+	serial = log->recs[i].serial;
+	EXPECT_NE(0, serial);
+	alog_event(log, serial, 3000);
+	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER));
+	s = alog_event_find(log, serial, AUDIT_SYSCALL);
+	EXPECT_LE(0, s) TH_LOG("no SYSCALL record in event %lu", serial);
+	if (s < 0) {
+		alog_dump(log, 0, stderr);
+		return i;
+	}
+	ASSERT_TRUE(rec_field(log->recs[s].body, "syscall", v, sizeof(v)));
+	EXPECT_STREQ(i64s(__NR_write), v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "pid", v, sizeof(v)));
+	EXPECT_STREQ(i64s(writer), v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "success", v, sizeof(v)));
+	EXPECT_STREQ(ret >= 0 ? "yes" : "no", v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "exit", v, sizeof(v)));
+	EXPECT_STREQ(i64s(ret), v);
+	EXPECT_FALSE(rec_field(log->recs[s].body, "record", NULL, 0));
+	EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	if (_metadata->exit_code != KSFT_PASS) {
+		for (s = 0; s < log->n; s++)
+			if (log->recs[s].serial == serial)
+				TH_LOG("event: type=%d %s", log->recs[s].type, log->recs[s].text);
+	}
+	return i;
+}
+
+static void expect_unset(struct __test_metadata *_metadata, pid_t pid)
+{
+	uint64_t id = 0;
+
+	ASSERT_EQ(0, contid_get(pid, &id));
+	EXPECT_EQ(CONTID_UNSET, id);
+}
+
+/* A barrier: a fresh target set to a fresh id; returns after its record. */
+static void barrier(struct __test_metadata *_metadata, struct alog *log)
+{
+	struct target b;
+	uint64_t id = random_contid();
+
+	ASSERT_LT(0, target_start(&b));
+	ASSERT_EQ(0, contid_set(b.pid, id));
+	ASSERT_LE(0, alog_wait(log, AUDIT_CONTAINER, "opid", i64s(b.pid), "contid", u64s(id)));
+	target_stop(&b);
+}
+
+TEST_F(contid, read_unset)
+{
+	struct target t;
+	char path[64], raw[64];
+	struct stat st;
+	uint64_t id;
+
+	ASSERT_LT(0, target_start(&t));
+	contid_path(path, sizeof(path), t.pid, 0);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	ASSERT_EQ(0, contid_read_path(path, &id, raw, sizeof(raw)));
+	EXPECT_STREQ(CONTID_UNSET_STR, raw);
+
+	contid_path(path, sizeof(path), t.pid, t.pid);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	ASSERT_EQ(0, contid_read_path(path, &id, raw, sizeof(raw)));
+	EXPECT_STREQ(CONTID_UNSET_STR, raw);
+
+	ASSERT_EQ(0, contid_read_path("/proc/self/containerid", &id, raw, sizeof(raw)));
+	EXPECT_STREQ(CONTID_UNSET_STR, raw);
+}
+
+TEST_F(contid, set_and_read)
+{
+	struct target t;
+	uint64_t x = random_contid();
+	char buf[32], path[64], raw[64];
+	int n;
+
+	ASSERT_LT(0, target_start(&t));
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", x);
+	ASSERT_EQ(0, contid_write_raw(t.pid, buf, n));
+
+	contid_path(path, sizeof(path), t.pid, 0);
+	ASSERT_EQ(0, contid_read_path(path, NULL, raw, sizeof(raw)));
+	EXPECT_STREQ(u64s(x), raw);
+	contid_path(path, sizeof(path), t.pid, t.pid);
+	ASSERT_EQ(0, contid_read_path(path, NULL, raw, sizeof(raw)));
+	EXPECT_STREQ(u64s(x), raw);
+
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
+	/* The target's read back does not change: our own id stays unset. */
+	expect_unset(_metadata, getpid());
+}
+
+TEST_F(contid, set_via_task_dir)
+{
+	struct target t;
+	uint64_t x = random_contid(), id = 0;
+	char path[64];
+	const char *s = u64s(x);
+
+	ASSERT_LT(0, target_start(&t));
+	contid_path(path, sizeof(path), t.pid, t.pid);
+	ASSERT_EQ(0, contid_pwrite_path(path, s, strlen(s), 0));
+	ASSERT_EQ(0, contid_get(t.pid, &id));
+	EXPECT_EQ(x, id);
+	check_set_record(_metadata, &self->log, t.pid, s, "-1", 1, getpid(), strlen(s));
+}
+
+static const struct {
+	const char *buf;
+	size_t len;
+	int err;
+} bad_writes[] = {
+	{ "", 0, EINVAL },
+	{ "\n", 1, EINVAL },
+	{ " ", 1, EINVAL },
+	{ "    ", 4, EINVAL },
+	{ "-1", 2, EINVAL },
+	{ "+5", 2, EINVAL },
+	{ "0x10", 4, EINVAL },
+	{ "12\0" "3", 4, EINVAL },
+	{ "12abc", 5, EINVAL },
+	{ "12 ", 3, EINVAL },
+	{ "12\n\n", 4, EINVAL },
+	{ "1 2", 3, EINVAL },
+	{ "18446744073709551616", 20, ERANGE },
+	{ "184467440737095516150", 21, ERANGE },
+	{ "123456789012345678901234567890", 30, ERANGE },
+};
+
+TEST_F(contid, parse_errors_change_nothing_and_log_nothing)
+{
+	struct target t;
+	uint64_t x = random_contid();
+	char path[64];
+	unsigned int i;
+	int n;
+
+	ASSERT_LT(0, target_start(&t));
+	for (i = 0; i < sizeof(bad_writes) / sizeof(bad_writes[0]); i++) {
+		int err = contid_write_raw(t.pid, bad_writes[i].buf, bad_writes[i].len);
+
+		EXPECT_EQ(bad_writes[i].err, err)
+			TH_LOG("write of \"%.*s\" (%zu bytes)", (int)bad_writes[i].len,
+			       bad_writes[i].buf, bad_writes[i].len);
+		expect_unset(_metadata, t.pid);
+	}
+	/* A write at a non-zero offset is refused as a partial write. */
+	contid_path(path, sizeof(path), t.pid, 0);
+	EXPECT_EQ(EINVAL, contid_pwrite_path(path, "5", 1, 1));
+	expect_unset(_metadata, t.pid);
+
+	/* The valid set afterwards is the only CONTAINER record for t. */
+	n = strlen(u64s(x));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
+	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid)));
+}
+
+TEST_F(contid, unset_value_refused)
+{
+	struct target t;
+
+	ASSERT_LT(0, target_start(&t));
+	EXPECT_EQ(EINVAL, contid_write_raw(t.pid, CONTID_UNSET_STR, 20));
+	expect_unset(_metadata, t.pid);
+	/* It is a number, so the attempt is logged, refused. */
+	check_set_record(_metadata, &self->log, t.pid, CONTID_UNSET_STR, "-1", 0, getpid(),
+			 -EINVAL);
+}
+
+TEST_F(contid, eperm_non_root_writer)
+{
+	struct target w;
+	struct trep r;
+	uint64_t x = random_contid();
+	pid_t b;
+
+	ASSERT_LT(0, target_start(&w));
+	r = target_call(&w, 'S', 0, 0);
+	ASSERT_EQ(0, r.err);
+	/* b is forked after the setuid: its proc files belong to 65534. */
+	r = target_call(&w, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	b = r.val;
+	r = target_call(&w, 'W', b, x);
+	EXPECT_EQ(EPERM, r.err);
+	r = target_call(&w, 'R', b, 0);
+	EXPECT_EQ(EPERM, r.err);
+	r = target_call(&w, 'R', 0, 0);
+	EXPECT_EQ(EPERM, r.err);
+	expect_unset(_metadata, b);
+	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, w.pid, -EPERM);
+}
+
+TEST_F(contid, eperm_root_without_cap_audit_control)
+{
+	struct target w;
+	struct trep r;
+	uint64_t x = random_contid();
+	pid_t b;
+
+	ASSERT_LT(0, target_start(&w));
+	r = target_call(&w, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	b = r.val;
+	r = target_call(&w, 'C', 0, 0);
+	ASSERT_EQ(0, r.err);
+	r = target_call(&w, 'W', b, x);
+	EXPECT_EQ(EPERM, r.err);
+	r = target_call(&w, 'R', b, 0);
+	EXPECT_EQ(EPERM, r.err);
+	expect_unset(_metadata, b);
+	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, w.pid, -EPERM);
+}
+
+TEST_F(contid, ebusy_target_with_child)
+{
+	struct target t;
+	struct trep r;
+	uint64_t x = random_contid(), y = random_contid(), id;
+
+	ASSERT_LT(0, target_start(&t));
+	r = target_call(&t, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
+	expect_unset(_metadata, t.pid);
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, getpid(), -EBUSY);
+	/* The childless grandchild itself can be set. */
+	EXPECT_EQ(0, contid_set(r.val, y));
+	ASSERT_EQ(0, contid_get(r.val, &id));
+	EXPECT_EQ(y, id);
+}
+
+TEST_F(contid, ebusy_target_with_thread)
+{
+	struct target t;
+	struct trep r;
+	uint64_t x = random_contid(), y = random_contid();
+	char path[64];
+	const char *s = u64s(y);
+
+	ASSERT_LT(0, target_start(&t));
+	r = target_call(&t, 't', 0, 0);
+	ASSERT_EQ(0, r.err);
+	ASSERT_NE(t.pid, r.val);
+	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
+	expect_unset(_metadata, t.pid);
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, getpid(), -EBUSY);
+
+	/* Through the second thread's task directory: same answer. */
+	contid_path(path, sizeof(path), t.pid, r.val);
+	EXPECT_EQ(EBUSY, contid_pwrite_path(path, s, strlen(s), 0));
+	expect_unset(_metadata, t.pid);
+	check_set_record(_metadata, &self->log, t.pid, s, "-1", 0, getpid(), -EBUSY);
+}
+
+TEST_F(contid, exdev_self)
+{
+	struct target w;
+	struct trep r;
+	uint64_t x = random_contid();
+
+	ASSERT_LT(0, target_start(&w));
+	r = target_call(&w, 'W', 0, x);	/* /proc/self/containerid */
+	EXPECT_EQ(EXDEV, r.err);
+	expect_unset(_metadata, w.pid);
+	check_set_record(_metadata, &self->log, w.pid, u64s(x), "-1", 0, w.pid, -EXDEV);
+}
+
+TEST_F(contid, exdev_sibling)
+{
+	struct target w, t;
+	struct trep r;
+	uint64_t x = random_contid();
+
+	ASSERT_LT(0, target_start(&w));
+	ASSERT_LT(0, target_start(&t));
+	r = target_call(&w, 'W', t.pid, x);
+	EXPECT_EQ(EXDEV, r.err);
+	expect_unset(_metadata, t.pid);
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, w.pid, -EXDEV);
+}
+
+TEST_F(contid, exdev_parent)
+{
+	struct target w;
+	struct trep r;
+	uint64_t x = random_contid();
+
+	ASSERT_LT(0, target_start(&w));
+	r = target_call(&w, 'W', getpid(), x);
+	EXPECT_EQ(EXDEV, r.err) TH_LOG("the writer's parent is not its descendant");
+	expect_unset(_metadata, getpid());
+	check_set_record(_metadata, &self->log, getpid(), u64s(x), "-1", 0, w.pid,
+			 -(long)r.err);
+}
+
+TEST_F(contid, eexist_second_set)
+{
+	struct target t;
+	uint64_t x = random_contid(), y = random_contid(), id;
+	int n = strlen(u64s(x));
+
+	ASSERT_LT(0, target_start(&t));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
+
+	EXPECT_EQ(EEXIST, contid_set(t.pid, x));
+	ASSERT_EQ(0, contid_get(t.pid, &id));
+	EXPECT_EQ(x, id);
+	EXPECT_EQ(EEXIST, contid_set(t.pid, y));
+	ASSERT_EQ(0, contid_get(t.pid, &id));
+	EXPECT_EQ(x, id);
+	check_set_record(_metadata, &self->log, t.pid, u64s(x), u64s(x), 0, getpid(), -EEXIST);
+	check_set_record(_metadata, &self->log, t.pid, u64s(y), u64s(x), 0, getpid(), -EEXIST);
+	EXPECT_EQ(2, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid), "contid",
+				u64s(x)));
+	/* The refused same-value set is the second of those two. */
+	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid), "contid",
+				u64s(x), "old-contid", u64s(x), "res", "0"));
+}
+
+TEST_F(contid, enotuniq_injection_and_reuse)
+{
+	struct target a, c, q;
+	struct trep r;
+	uint64_t x = random_contid(), id;
+	pid_t b;
+	int n = strlen(u64s(x));
+
+	ASSERT_LT(0, target_start(&a));
+	ASSERT_LT(0, target_start(&q));
+	ASSERT_EQ(0, contid_set(a.pid, x));
+
+	/* q, another orchestrator, cannot take x for its own child. */
+	r = target_call(&q, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	b = r.val;
+	r = target_call(&q, 'W', b, x);
+	EXPECT_EQ(ENOTUNIQ, r.err);
+	expect_unset(_metadata, b);
+	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, q.pid, -ENOTUNIQ);
+
+	/* The owner may add another task to x. */
+	ASSERT_LT(0, target_start(&c));
+	EXPECT_EQ(0, contid_set(c.pid, x));
+	ASSERT_EQ(0, contid_get(c.pid, &id));
+	EXPECT_EQ(x, id);
+	check_set_record(_metadata, &self->log, c.pid, u64s(x), "-1", 1, getpid(), n);
+
+	/* Once every task of x is gone, q may use it. */
+	ASSERT_EQ(0, target_stop(&a));
+	ASSERT_EQ(0, target_stop(&c));
+	r = target_call(&q, 'W', b, x);
+	EXPECT_EQ(0, r.err);
+	ASSERT_EQ(0, contid_get(b, &id));
+	EXPECT_EQ(x, id);
+	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 1, q.pid, n);
+	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(b), "res", "1"));
+	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(b), "res", "0"));
+}
+
+TEST_F(contid, children_inherit)
+{
+	struct target t;
+	struct trep r;
+	uint64_t x = random_contid(), id = 0;
+	char path[64], raw[64];
+	long tasks, objects;
+	pid_t g;
+
+	ASSERT_LT(0, target_start(&t));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	r = target_call(&t, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	g = r.val;
+	contid_path(path, sizeof(path), g, 0);
+	ASSERT_EQ(0, contid_read_path(path, &id, raw, sizeof(raw)));
+	EXPECT_STREQ(u64s(x), raw);
+	/* No CONTAINER record for inheritance, only for the set. */
+	barrier(_metadata, &self->log);
+	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(g)));
+
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 2, tasks);
+	EXPECT_EQ(self->base_objects + 1, objects);
+
+	/* Kill the tree; the grandchild is reparented to us (subreaper). */
+	ASSERT_EQ(0, target_stop(&t));
+	ASSERT_EQ(g, waitpid(g, NULL, 0));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks, tasks);
+	EXPECT_EQ(self->base_objects, objects);
+}
+
+TEST_F(contid, stats_count_tasks_and_objects)
+{
+	struct target t1, t2, t3, u;
+	uint64_t x = random_contid(), y = random_contid();
+	long tasks, objects;
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	/* The file has exactly the two lines. */
+	fd = open("/proc/audit_containerid", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	ASSERT_LT(0, n);
+	buf[n] = 0;
+	close(fd);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "tasks %ld\nobjects %ld\n", self->base_tasks,
+			 self->base_objects);
+		EXPECT_STREQ(want, buf);
+	}
+
+	ASSERT_LT(0, target_start(&t1));
+	ASSERT_LT(0, target_start(&t2));
+	ASSERT_LT(0, target_start(&t3));
+	ASSERT_LT(0, target_start(&u));
+	ASSERT_EQ(0, contid_set(t1.pid, x));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 1, tasks);
+	EXPECT_EQ(self->base_objects + 1, objects);
+	ASSERT_EQ(0, contid_set(t2.pid, x));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 2, tasks);
+	EXPECT_EQ(self->base_objects + 1, objects);
+	ASSERT_EQ(0, contid_set(t3.pid, y));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 3, tasks);
+	EXPECT_EQ(self->base_objects + 2, objects);
+	/* Refused sets change nothing. */
+	EXPECT_EQ(EEXIST, contid_set(t3.pid, x));
+	EXPECT_EQ(EINVAL, contid_write_raw(u.pid, "junk", 4));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 3, tasks);
+	EXPECT_EQ(self->base_objects + 2, objects);
+
+	ASSERT_EQ(0, target_stop(&t1));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 2, tasks);
+	EXPECT_EQ(self->base_objects + 2, objects);
+	ASSERT_EQ(0, target_stop(&t2));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks + 1, tasks);
+	EXPECT_EQ(self->base_objects + 1, objects);
+	ASSERT_EQ(0, target_stop(&t3));
+	ASSERT_EQ(0, target_stop(&u));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(self->base_tasks, tasks);
+	EXPECT_EQ(self->base_objects, objects);
+}
+
+TEST_F(contid, stats_root_only)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/proc/audit_containerid", &st));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_mode & 0077) TH_LOG("mode %o", st.st_mode & 07777);
+}
+
+TEST_HARNESS_MAIN
