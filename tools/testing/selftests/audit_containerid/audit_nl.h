@@ -494,13 +494,14 @@ static inline int audit_nl_request(int fd, int type, const void *data, size_t le
 	uint32_t seq;
 	int rc = audit_nl_send(fd, type, NLM_F_ACK, data, len, &seq);
 	bool got_reply = !reply;
+	int err = 1;	/* no ack yet */
 
 	if (rc)
 		return rc;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *nh;
-		int err = 1, rem = n;
+		int rem = n;
 
 		if (n < 0) {
 			if (errno == EINTR)
