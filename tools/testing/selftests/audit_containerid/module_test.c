@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifecycle of the audit_containerid module: it cannot be unloaded while a
+ * container identifier is live, it can once every tagged task has exited,
+ * the proc file reports EOPNOTSUPP while it is unloaded, and it reloads.
+ * Every test leaves the module loaded.
+ */
+#include "audit_nl.h"
+#include "../kselftest_harness.h"
+
+#define MOD_NAME "audit_containerid"
+#define MOD_PATH "/lib/modules/audit_containerid.ko"
+
+static bool module_loaded(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, MOD_NAME " ", strlen(MOD_NAME) + 1))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* delete_module(O_NONBLOCK); 0 or errno. */
+static int mod_unload(void)
+{
+	return syscall(SYS_delete_module, MOD_NAME, O_NONBLOCK) ? errno : 0;
+}
+
+/* finit_module of the guest's copy; 0 or errno. */
+static int mod_load(void)
+{
+	int fd = open(MOD_PATH, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return errno;
+	rc = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+static bool busy_errno(int e)
+{
+	return e == EWOULDBLOCK || e == EBUSY;
+}
+
+FIXTURE(module) {
+	int dummy;
+};
+
+FIXTURE_SETUP(module)
+{
+	long tasks, objects;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	if (!module_loaded())
+		ASSERT_EQ(0, mod_load());
+	ASSERT_TRUE(module_loaded());
+	/* Unloading needs every contid gone; nothing else may hold one. */
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, tasks);
+	ASSERT_EQ(0, objects);
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	reap_all();
+	if (!module_loaded()) {
+		int rc = mod_load();
+
+		if (rc)
+			TH_LOG("reloading the module failed: %s", strerror(rc));
+	}
+}
+
+TEST_F(module, unload_refused_while_live)
+{
+	uint64_t x = random_contid(), id = 0;
+	struct target t, u;
+	long tasks, objects;
+	int rc;
+
+	ASSERT_LT(0, target_start(&t));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	rc = mod_unload();
+	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
+	ASSERT_TRUE(module_loaded());
+	ASSERT_EQ(0, contid_get(t.pid, &id));
+	EXPECT_EQ(x, id);
+
+	ASSERT_EQ(0, target_stop(&t));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(0, tasks);
+	EXPECT_EQ(0, objects);
+	ASSERT_EQ(0, mod_unload());
+	EXPECT_FALSE(module_loaded());
+
+	/* Unloaded: the proc file exists but does not work. */
+	ASSERT_LT(0, target_start(&u));
+	EXPECT_EQ(EOPNOTSUPP, contid_get(0, &id));
+	EXPECT_EQ(EOPNOTSUPP, contid_get(u.pid, &id));
+	EXPECT_EQ(EOPNOTSUPP, contid_set(u.pid, x));
+
+	ASSERT_EQ(0, mod_load());
+	ASSERT_TRUE(module_loaded());
+	ASSERT_EQ(0, contid_get(u.pid, &id));
+	EXPECT_EQ(CONTID_UNSET, id);
+	/* x is free again, and u was left untouched by the refused write. */
+	ASSERT_EQ(0, contid_set(u.pid, x));
+	ASSERT_EQ(0, contid_get(u.pid, &id));
+	EXPECT_EQ(x, id);
+	ASSERT_EQ(0, target_stop(&u));
+}
+
+TEST_F(module, unload_waits_for_inherited_child)
+{
+	uint64_t x = random_contid(), id = 0;
+	long tasks, objects;
+	struct target t;
+	struct trep r;
+	pid_t g;
+	int rc;
+
+	ASSERT_LT(0, target_start(&t));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	r = target_call(&t, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	g = r.val;
+	/* Only the tagged parent dies; its child (reparented to us) lives on. */
+	kill(t.pid, SIGKILL);
+	ASSERT_EQ(t.pid, waitpid(t.pid, NULL, 0));
+	ASSERT_EQ(0, contid_get(g, &id));
+	EXPECT_EQ(x, id);
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(1, tasks);
+	EXPECT_EQ(1, objects);
+	rc = mod_unload();
+	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
+	ASSERT_TRUE(module_loaded());
+
+	kill(g, SIGKILL);
+	ASSERT_EQ(g, waitpid(g, NULL, 0));
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(0, tasks);
+	EXPECT_EQ(0, objects);
+	ASSERT_EQ(0, mod_unload());
+	EXPECT_FALSE(module_loaded());
+	ASSERT_EQ(0, mod_load());
+	ASSERT_TRUE(module_loaded());
+}
+
+TEST_F_TIMEOUT(module, load_unload_cycles, 600)
+{
+	uint64_t id = 0, x = random_contid();
+	long tasks, objects;
+	struct target t;
+	int i, rc;
+
+	for (i = 0; i < 100; i++) {
+		rc = mod_unload();
+		ASSERT_EQ(0, rc) TH_LOG("cycle %d: delete_module: %s", i, strerror(rc));
+		if (i % 10 == 0) {
+			ASSERT_FALSE(module_loaded());
+			EXPECT_EQ(EOPNOTSUPP, contid_get(0, &id)) TH_LOG("cycle %d", i);
+		}
+		rc = mod_load();
+		ASSERT_EQ(0, rc) TH_LOG("cycle %d: finit_module: %s", i, strerror(rc));
+		if (i % 4 == 0) {
+			x = random_contid();
+			ASSERT_LT(0, target_start(&t));
+			ASSERT_EQ(0, contid_set(t.pid, x)) TH_LOG("cycle %d", i);
+			ASSERT_EQ(0, contid_get(t.pid, &id));
+			ASSERT_EQ(x, id);
+			rc = mod_unload();
+			ASSERT_TRUE(busy_errno(rc)) TH_LOG("cycle %d: delete_module: %s", i,
+							  strerror(rc));
+			ASSERT_EQ(0, target_stop(&t));
+		}
+	}
+	ASSERT_TRUE(module_loaded());
+	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	EXPECT_EQ(0, tasks);
+	EXPECT_EQ(0, objects);
+	/* And it still works. */
+	ASSERT_LT(0, target_start(&t));
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	ASSERT_EQ(0, contid_get(t.pid, &id));
+	EXPECT_EQ(x, id);
+	ASSERT_EQ(0, target_stop(&t));
+}
+
+TEST_HARNESS_MAIN
