@@ -14,6 +14,7 @@ use kernel::new_mutex;
 
 mod contid;
 mod ffi;
+mod netns;
 mod proc;
 mod record;
 mod stats;
@@ -32,6 +33,7 @@ struct AuditContainerId {
     // Field order is drop order: unregister the hooks first, so that no hook
     // runs while the rest goes away.
     _hooks: ffi::Registration,
+    _net: netns::NetRegistration,
     _stats: stats::StatsFile,
     _registry: Pin<KBox<Mutex<table::Registry>>>,
 }
@@ -46,9 +48,11 @@ impl kernel::Module for AuditContainerId {
         // which are unregistered first when `Self` is dropped.
         unsafe { table::publish(module.as_ptr(), &*registry) };
         let stats = stats::StatsFile::new()?;
+        let net = netns::NetRegistration::new()?;
         let hooks = ffi::Registration::new(module)?;
         Ok(Self {
             _hooks: hooks,
+            _net: net,
             _stats: stats,
             _registry: registry,
         })

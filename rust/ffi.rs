@@ -11,9 +11,10 @@ use kernel::ffi::{c_char, c_int};
 use kernel::prelude::*;
 
 use crate::contid::chain_matches;
+use crate::netns;
 use crate::proc;
 use crate::record;
-use crate::table::{self, ContidRef};
+use crate::table::{self, ContainerObject, ContidRef};
 
 /// `read` hook of `/proc/<pid>/containerid`.
 ///
@@ -71,20 +72,77 @@ unsafe extern "C" fn contid_free(tsk: *mut bindings::task_struct) {
     unsafe { table::detach(tsk) };
 }
 
-/// Emits the CONTAINER_INFO record of `tsk` into the event of `ctx`.
+/// A reference on `tsk`'s object, as an opaque handle, or null.
 ///
 /// # Safety
 ///
-/// `tsk` is a valid task, `ctx` an audit context or null; sleepable context.
+/// `tsk` is a valid task.  Does not sleep.
+unsafe extern "C" fn contid_get(tsk: *mut bindings::task_struct) -> *mut bindings::audit_contid {
+    ContidRef::of_task(tsk).map_or(core::ptr::null_mut(), ContidRef::into_handle)
+}
+
+/// Drops a reference from `contid_get`.
+///
+/// # Safety
+///
+/// `contid` came from `contid_get` and is dropped once; sleepable context.
+unsafe extern "C" fn contid_put(contid: *mut bindings::audit_contid) {
+    // SAFETY: Per the function's contract.
+    drop(unsafe { ContidRef::from_raw(contid.cast_const().cast()) });
+}
+
+/// Emits the CONTAINER_INFO record of `contid` into the event of `ctx`.
+///
+/// # Safety
+///
+/// `contid` is a reference from `contid_get`, `ctx` an audit context;
+/// sleepable context.
 unsafe extern "C" fn contid_log_info(
     ctx: *mut bindings::audit_context,
-    tsk: *mut bindings::task_struct,
+    contid: *mut bindings::audit_contid,
     record: c_int,
 ) -> bool {
-    match ContidRef::of_task(tsk) {
-        Some(obj) => record::log_info(ctx, &obj, record),
-        None => false,
-    }
+    // SAFETY: The caller's reference keeps the object valid.
+    let obj = unsafe { &*contid.cast_const().cast::<ContainerObject>() };
+    record::log_info(ctx, obj, record)
+}
+
+/// `tsk` moves from namespace `old` to `new`.
+///
+/// # Safety
+///
+/// `tsk` is locked with `task_lock()`; the namespaces are null or live.
+unsafe extern "C" fn contid_switch_net(
+    tsk: *mut bindings::task_struct,
+    old: *mut bindings::net,
+    new: *mut bindings::net,
+) {
+    // SAFETY: Per the function's contract, which is `switch_net`'s.
+    unsafe { table::switch_net(tsk, old, new) };
+}
+
+/// Does a task with a contid use `net`?
+///
+/// # Safety
+///
+/// `net` is a live namespace.
+unsafe extern "C" fn contid_net_active(net: *mut bindings::net) -> bool {
+    // SAFETY: Per the function's contract.
+    unsafe { netns::active(net) }
+}
+
+/// Emits the CONTAINER_INFO record of `net` into the event of `ctx`.
+///
+/// # Safety
+///
+/// `net` is a live namespace, `ctx` an audit context.  Does not sleep.
+unsafe extern "C" fn contid_log_net_info(
+    ctx: *mut bindings::audit_context,
+    net: *mut bindings::net,
+    record: c_int,
+) -> bool {
+    // SAFETY: Per the function's contract.
+    unsafe { record::log_net_info(ctx, net, record) }
 }
 
 /// Does `contid` match `tsk`'s chain?
@@ -111,8 +169,13 @@ static mut OPS: Ops = Ops(bindings::audit_contid_ops {
     write: Some(contid_write),
     fork: Some(contid_fork),
     free: Some(contid_free),
+    get: Some(contid_get),
+    put: Some(contid_put),
     log_info: Some(contid_log_info),
     match_: Some(contid_match),
+    switch_net: Some(contid_switch_net),
+    net_active: Some(contid_net_active),
+    log_net_info: Some(contid_log_net_info),
 });
 
 /// The provider registration; dropping it unregisters the hooks.

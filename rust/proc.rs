@@ -7,6 +7,7 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::contid::{format_decimal, ContainerId, ParseError, CONTID_UNSET};
+use crate::netns;
 use crate::record;
 use crate::table::{self, ContainerObject, ContidRef, TASKS};
 
@@ -19,10 +20,21 @@ fn enotuniq() -> Error {
 /// May the current task read or set the identifier of `target`?
 ///
 /// The identifier serves audit, so both need `CAP_AUDIT_CONTROL` in the
-/// initial user namespace.
-fn permitted(_target: *mut bindings::task_struct) -> bool {
+/// initial user namespace.  A nested orchestrator in a user namespace may
+/// instead have it in a user namespace that owns `target`, provided it
+/// already runs under an identifier, so that all it sets nests below an id
+/// the host assigned (and the set rules keep it inside its own subtree).
+fn permitted(target: *mut bindings::task_struct) -> bool {
+    let cap = bindings::CAP_AUDIT_CONTROL as i32;
     // SAFETY: `capable` only inspects the current task's credentials.
-    unsafe { bindings::capable(bindings::CAP_AUDIT_CONTROL as i32) }
+    if unsafe { bindings::capable(cap) } {
+        return true;
+    }
+    // SAFETY: Always valid.
+    let current = unsafe { bindings::get_current() };
+    // SAFETY: `target` is valid (the caller holds a reference).
+    table::with_task_object(current, |o| o.is_some())
+        && unsafe { bindings::audit_contid_ns_capable(target, cap) }
 }
 
 /// Formats `target`'s identifier (or the unset value) into `buf`.
@@ -65,13 +77,14 @@ fn check_target(
     old: Option<&ContainerObject>,
 ) -> Result {
     // SAFETY: Both tasks are valid and `audit_contid_lock_target(target)` is
-    // held by the caller, as both helpers require.
+    // held by the caller, as both helpers require.  Descent is checked
+    // first, so that a writer learns nothing about tasks outside its tree.
     unsafe {
-        if !bindings::audit_contid_target_is_alone(target) {
-            return Err(EBUSY);
-        }
         if !bindings::audit_contid_task_is_descendant(current, target) {
             return Err(EXDEV);
+        }
+        if !bindings::audit_contid_target_is_alone(target) {
+            return Err(EBUSY);
         }
     }
     if let Some(old) = old {
@@ -140,6 +153,13 @@ fn set(target: *mut bindings::task_struct, value: u64) -> Result<Option<ContidRe
             let new = obj.clone_ref().into_raw();
             // SAFETY: Locked as required; the slot takes the new reference.
             old = unsafe { bindings::audit_contid_task_replace(target, new.cast_mut().cast()) };
+            // SAFETY: `target` is locked, so its namespaces are stable.
+            if let Some(net) = unsafe { netns::of(bindings::audit_contid_task_net(target)) } {
+                net.add(obj);
+                if let Some(c) = cur_ref {
+                    net.remove(c);
+                }
+            }
             Ok(())
         });
         // SAFETY: Locked above.

@@ -19,10 +19,10 @@ impl Record {
     /// Starts a record of type `ty` in the event of `ctx` (or a standalone
     /// event when `ctx` is null).  `None` when audit drops it (disabled,
     /// filtered out by an exclude rule, or out of memory).
-    fn start(ctx: *mut bindings::audit_context, ty: u32) -> Option<Self> {
+    fn start(ctx: *mut bindings::audit_context, ty: u32, gfp: bindings::gfp_t) -> Option<Self> {
         // SAFETY: `audit_log_start` accepts any context pointer it gave out,
-        // or null; GFP_KERNEL: callers are in sleepable context.
-        let ab = unsafe { bindings::audit_log_start(ctx, bindings::GFP_KERNEL, ty as c_int) };
+        // or null; callers pass flags that fit their context.
+        let ab = unsafe { bindings::audit_log_start(ctx, gfp, ty as c_int) };
         if ab.is_null() {
             None
         } else {
@@ -34,16 +34,29 @@ impl Record {
     /// Appends ` <name>=<chain>`: the identifiers of `obj` and its
     /// ancestors as `4,^2,^1`, or `-1` when there is none.
     fn chain(&mut self, name: &core::ffi::CStr, obj: Option<&ContainerObject>) {
+        self.name(name);
+        match obj {
+            Some(obj) => self.ids(obj, true),
+            // SAFETY: A started buffer; a constant format.
+            None => unsafe { bindings::audit_log_format(self.0, c"-1".as_ptr().cast()) },
+        }
+    }
+
+    /// Appends ` <name>=`.
+    fn name(&mut self, name: &core::ffi::CStr) {
         // SAFETY: `self.0` is a started buffer; the format takes one string.
         unsafe { bindings::audit_log_format(self.0, c" %s=".as_ptr().cast(), name.as_ptr()) };
-        let Some(obj) = obj else {
-            // SAFETY: As above, a constant format.
-            unsafe { bindings::audit_log_format(self.0, c"-1".as_ptr().cast()) };
-            return;
-        };
+    }
+
+    /// Appends the chain of `obj`, after a comma unless `first`.
+    fn ids(&mut self, obj: &ContainerObject, first: bool) {
         for (i, id) in obj.chain().enumerate() {
-            let fmt = if i == 0 { c"%llu" } else { c",^%llu" };
-            // SAFETY: As above; the format takes one u64.
+            let fmt = match (i, first) {
+                (0, true) => c"%llu",
+                (0, false) => c",%llu",
+                _ => c",^%llu",
+            };
+            // SAFETY: A started buffer; the format takes one u64.
             unsafe { bindings::audit_log_format(self.0, fmt.as_ptr().cast(), id) };
         }
     }
@@ -74,7 +87,8 @@ pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok:
     if !audit_enabled() {
         return;
     }
-    let Some(mut rec) = Record::start(current_context(), bindings::AUDIT_CONTAINER) else {
+    let Some(mut rec) = Record::start(current_context(), bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL)
+    else {
         return;
     };
     // SAFETY: A started buffer; the format takes an int and a u64.
@@ -94,11 +108,60 @@ pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok:
 /// Logs `record=<n> contid=<chain>` into the event of `ctx`; true if a
 /// record was emitted.
 pub(crate) fn log_info(ctx: *mut bindings::audit_context, obj: &ContainerObject, record: i32) -> bool {
-    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO) else {
+    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_KERNEL) else {
         return false;
     };
     // SAFETY: A started buffer; the format takes an int.
     unsafe { bindings::audit_log_format(rec.0, c"record=%d".as_ptr().cast(), record as c_int) };
     rec.chain(c"contid", Some(obj));
     true
+}
+
+/// Logs that the last holder of `obj` is gone, in an event of its own:
+/// `op=drop contid=<id> old-contid=<chain> res=1`.
+pub(crate) fn log_drop(obj: &ContainerObject) {
+    if !audit_enabled() {
+        return;
+    }
+    let Some(mut rec) = Record::start(core::ptr::null_mut(), bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL)
+    else {
+        return;
+    };
+    // SAFETY: A started buffer; the format takes a u64.
+    unsafe { bindings::audit_log_format(rec.0, c"op=drop contid=%llu".as_ptr().cast(), obj.id().get()) };
+    rec.chain(c"old-contid", Some(obj));
+    // SAFETY: A started buffer; a constant format.
+    unsafe { bindings::audit_log_format(rec.0, c" res=1".as_ptr().cast()) };
+}
+
+/// Logs `record=<n> contid=<chains>` for every object of the tasks using
+/// `net`, comma-joined, into the event of `ctx`; true if a record was
+/// emitted.  Does not sleep.
+///
+/// # Safety
+///
+/// `net` is a live namespace.
+pub(crate) unsafe fn log_net_info(ctx: *mut bindings::audit_context, net: *mut bindings::net, record: i32) -> bool {
+    // SAFETY: Per the contract.
+    unsafe {
+        crate::netns::with_objects(net, |each| {
+            let mut any = false;
+            each(&mut |_| any = true);
+            if !any {
+                return false;
+            }
+            let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC) else {
+                return false;
+            };
+            // SAFETY: A started buffer; the format takes an int.
+            bindings::audit_log_format(rec.0, c"record=%d".as_ptr().cast(), record as c_int);
+            rec.name(c"contid");
+            let mut first = true;
+            each(&mut |obj| {
+                rec.ids(obj, first);
+                first = false;
+            });
+            true
+        })
+    }
 }

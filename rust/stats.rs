@@ -5,11 +5,13 @@
 //! ```text
 //! tasks 0
 //! objects 0
+//! netns 0
 //! ```
 //!
 //! `tasks` is the number of tasks whose slot holds a container object (the
 //! size of the task extension table), `objects` the number of container
-//! objects not yet released.  Both are zero once every tagged task exited.
+//! objects not yet released, `netns` the number of (network namespace,
+//! object) entries with tasks.  All are zero once every tagged task exited.
 
 use core::sync::atomic::Ordering;
 
@@ -17,6 +19,7 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 
+use crate::netns::NET_ENTRIES;
 use crate::table::{OBJECTS, TASKS};
 
 const NAME: &core::ffi::CStr = c"audit_containerid";
@@ -31,9 +34,10 @@ unsafe extern "C" fn show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int 
     unsafe {
         bindings::seq_printf(
             m,
-            c"tasks %lu\nobjects %lu\n".as_ptr().cast(),
+            c"tasks %lu\nobjects %lu\nnetns %lu\n".as_ptr().cast(),
             TASKS.load(Ordering::Relaxed),
             OBJECTS.load(Ordering::Relaxed),
+            NET_ENTRIES.load(Ordering::Relaxed),
         )
     };
     0

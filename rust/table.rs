@@ -23,6 +23,7 @@ use kernel::sync::Mutex;
 use kernel::types::Opaque;
 
 use crate::contid::ContainerId;
+use crate::netns;
 
 /// Number of tasks whose slot holds an object.
 pub(crate) static TASKS: AtomicUsize = AtomicUsize::new(0);
@@ -222,6 +223,7 @@ impl ContainerObject {
     unsafe fn release(this: NonNull<ContainerObject>) {
         // SAFETY: Valid until the RCU callback below runs.
         let obj = unsafe { this.as_ref() };
+        crate::record::log_drop(obj);
         registry().lock().remove(obj);
         if !obj.parent.is_null() {
             // SAFETY: Our reference on the parent (type invariant).
@@ -292,6 +294,11 @@ impl ContidRef {
         let p = self.0.as_ptr();
         core::mem::forget(self);
         p
+    }
+
+    /// Gives up the reference as the C side's opaque handle.
+    pub(crate) fn into_handle(self) -> *mut bindings::audit_contid {
+        self.into_raw().cast_mut().cast()
     }
 
     /// Takes back a reference given up by [`ContidRef::into_raw`].
@@ -369,11 +376,43 @@ pub(crate) unsafe fn inherit(child: *mut bindings::task_struct) {
     }
     // SAFETY: Current's slot holds a reference, so the object is valid and
     // its count is not zero.
-    unsafe { (*obj.cast::<ContainerObject>()).holders.fetch_add(1, Ordering::Relaxed) };
+    let o = unsafe { &*obj.cast::<ContainerObject>() };
+    o.holders.fetch_add(1, Ordering::Relaxed);
     TASKS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: `tasklist_lock` is held for writing (the contract), as
     // `audit_contid_task_replace` requires for a task being forked.
     unsafe { bindings::audit_contid_task_replace(child, obj) };
+    // SAFETY: The child is not running yet, so its namespaces are stable.
+    if let Some(net) = unsafe { netns::of(bindings::audit_contid_task_net(child)) } {
+        net.add(o);
+    }
+}
+
+/// Moves `task`'s object from namespace `old` to `new` in the netns lists.
+///
+/// # Safety
+///
+/// `task` is valid and locked with `task_lock()`; `old` and `new` are null
+/// or live namespaces.
+pub(crate) unsafe fn switch_net(
+    task: *mut bindings::task_struct,
+    old: *mut bindings::net,
+    new: *mut bindings::net,
+) {
+    // SAFETY: `task` is locked, so its slot is stable.
+    let obj = unsafe { bindings::audit_contid_task_deref(task) }.cast::<ContainerObject>();
+    // SAFETY: The slot's reference keeps the object valid.
+    let Some(o) = (unsafe { obj.as_ref() }) else {
+        return;
+    };
+    // SAFETY: Per the contract.
+    if let Some(net) = unsafe { netns::of(new) } {
+        net.add(o);
+    }
+    // SAFETY: Per the contract.
+    if let Some(net) = unsafe { netns::of(old) } {
+        net.remove(o);
+    }
 }
 
 /// Empties `task`'s slot; for an exiting task, or one whose fork failed.
@@ -386,6 +425,14 @@ pub(crate) unsafe fn detach(task: *mut bindings::task_struct) {
     unsafe { bindings::audit_contid_lock_target(task) };
     // SAFETY: The locks are held as required.
     let old = unsafe { bindings::audit_contid_task_replace(task, core::ptr::null_mut()) };
+    // SAFETY: `task` is locked, so its namespaces are stable.
+    if let (Some(net), Some(o)) = (
+        unsafe { netns::of(bindings::audit_contid_task_net(task)) },
+        // SAFETY: The slot's reference keeps the object valid.
+        unsafe { old.cast::<ContainerObject>().as_ref() },
+    ) {
+        net.remove(o);
+    }
     // SAFETY: Taken above.
     unsafe { bindings::audit_contid_unlock_target(task) };
     if !old.is_null() {

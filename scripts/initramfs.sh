@@ -27,6 +27,28 @@ if [ -d "$top/build/selftests" ]; then
 fi
 cp -r "$top/tools/testing/guest/." "$root/guest/" 2>/dev/null || true
 
+# Dynamically linked host tools for the netfilter tests, with their
+# libraries at the same paths.
+copy_dynamic() {
+	local bin=$1 lib
+	[ -x "$bin" ] || return 0
+	mkdir -p "$root$(dirname "$bin")"
+	cp -L "$bin" "$root$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+copy_dynamic /usr/sbin/xtables-legacy-multi
+copy_dynamic /usr/sbin/nft
+if [ -x "$root/usr/sbin/xtables-legacy-multi" ]; then
+	rm -f "$root/sbin/iptables"
+	ln -s /usr/sbin/xtables-legacy-multi "$root/sbin/iptables"
+	xt=/usr/lib/x86_64-linux-gnu/xtables
+	mkdir -p "$root$xt"
+	cp "$xt"/libxt_*.so "$xt"/libipt_*.so "$root$xt/"
+fi
+
 cat > "$root/etc/passwd" <<'PW'
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/:/bin/false

@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS="linux-source-6.12 rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
 flex bison bc libelf-dev libssl-dev cpio kmod xz-utils qemu-system-x86 busybox-static
 dpkg-dev build-essential autoconf automake libtool pkg-config libcap-ng-dev
-git rsync python3 perl gawk"
+git rsync python3 perl gawk iptables nftables"
 
 missing=""
 for p in $PKGS; do
