@@ -8,19 +8,23 @@ passed=0
 failed=0
 broken=0
 
-# count LOG: add the last "N passed, N failed" line of LOG to the totals.
+# count LOG WHAT [all]: add the last "N passed, N failed" line of LOG to the
+# totals, or every such line with "all" (a log of several suites).
 count() {
-	local line p f
-	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
-	if [ -z "$line" ]; then
+	local lines line p f
+	lines=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1")
+	[ "${3:-}" = all ] || lines=$(echo "$lines" | tail -1)
+	if [ -z "$lines" ]; then
 		echo "run-tests: ERROR: no result line from $2" >&2
 		broken=$((broken + 1))
 		return
 	fi
-	p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	passed=$((passed + p))
-	failed=$((failed + f))
+	while read -r line; do
+		p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done <<< "$lines"
 }
 
 log=$(mktemp)
@@ -46,7 +50,7 @@ if [ -d "$top/tools/testing/audit-userspace" ]; then
 	echo "=== host: audit userspace (auditctl rules, ausearch) ==="
 	make -s -C "$top/tools/testing/audit-userspace" check >"$log" 2>&1
 	cat "$log"
-	count "$log" "audit userspace tests"
+	count "$log" "audit userspace tests" all
 fi
 
 echo "=== guest: kselftests and shell tests (QEMU) ==="

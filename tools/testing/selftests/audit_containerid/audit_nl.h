@@ -764,6 +764,28 @@ static inline int acid_stats(long *tasks, long *objects)
 	return (*tasks < 0 || *objects < 0) ? EPROTO : 0;
 }
 
+/* One counter of /proc/audit_containerid ("tasks", "objects", "netns"),
+ * or -1. */
+static inline long acid_stat(const char *name)
+{
+	char buf[256], key[32], *p;
+	int fd = open("/proc/audit_containerid", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	snprintf(key, sizeof(key), "%s ", name);
+	p = strstr(buf, key);
+	if (!p || (p != buf && p[-1] != '\n'))
+		return -1;
+	return strtol(p + strlen(key), NULL, 10);
+}
+
 /* ---------------------------------------------------------------------
  * Targets: children driven over pipes
  */

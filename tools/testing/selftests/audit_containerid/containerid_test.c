@@ -18,7 +18,7 @@ FIXTURE(contid) {
 	int nl;
 	struct arule never;
 	bool never_added;
-	long base_tasks, base_objects;
+	long base_tasks, base_objects, base_netns;
 };
 
 FIXTURE_SETUP(contid)
@@ -41,6 +41,8 @@ FIXTURE_SETUP(contid)
 	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
 	self->never_added = rc == 0;
 	ASSERT_EQ(0, acid_stats(&self->base_tasks, &self->base_objects));
+	self->base_netns = acid_stat("netns");
+	ASSERT_LE(0, self->base_netns);
 }
 
 FIXTURE_TEARDOWN(contid)
@@ -485,7 +487,7 @@ TEST_F(contid, stats_count_tasks_and_objects)
 	ssize_t n;
 	int fd;
 
-	/* The file has exactly the two lines. */
+	/* The file has exactly the three lines. */
 	fd = open("/proc/audit_containerid", O_RDONLY);
 	ASSERT_LE(0, fd);
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -495,8 +497,8 @@ TEST_F(contid, stats_count_tasks_and_objects)
 	{
 		char want[128];
 
-		snprintf(want, sizeof(want), "tasks %ld\nobjects %ld\n", self->base_tasks,
-			 self->base_objects);
+		snprintf(want, sizeof(want), "tasks %ld\nobjects %ld\nnetns %ld\n",
+			 self->base_tasks, self->base_objects, self->base_netns);
 		EXPECT_STREQ(want, buf);
 	}
 
