@@ -8,9 +8,9 @@
 //! hooks (`include/linux/audit_containerid.h`); this module owns the state
 //! (the task extension table, [`table`]) and the policy ([`proc`]).
 
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
-use kernel::new_mutex;
 
 mod contid;
 mod ffi;

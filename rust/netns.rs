@@ -105,12 +105,30 @@ impl NetContids {
         for e in items.iter().filter(|e| keep(e)) {
             let n = e.tasks.load(Ordering::Relaxed);
             // Cannot fail: the capacity is reserved.
-            let _ = v.push(NetEntry { obj: e.obj, tasks: AtomicUsize::new(n) }, GFP_ATOMIC);
+            let _ = v.push(
+                NetEntry {
+                    obj: e.obj,
+                    tasks: AtomicUsize::new(n),
+                },
+                GFP_ATOMIC,
+            );
         }
         if let Some(obj) = extra {
-            let _ = v.push(NetEntry { obj, tasks: AtomicUsize::new(1) }, GFP_ATOMIC);
+            let _ = v.push(
+                NetEntry {
+                    obj,
+                    tasks: AtomicUsize::new(1),
+                },
+                GFP_ATOMIC,
+            );
         }
-        let new = match KBox::new(EntryArray { rcu: Opaque::uninit(), items: v }, GFP_ATOMIC) {
+        let new = match KBox::new(
+            EntryArray {
+                rcu: Opaque::uninit(),
+                items: v,
+            },
+            GFP_ATOMIC,
+        ) {
             Ok(b) => KBox::into_raw(b),
             Err(_) => return false,
         };
@@ -133,7 +151,10 @@ impl NetContids {
             } else if self.republish(items, |e| e.tasks.load(Ordering::Relaxed) > 0, Some(obj)) {
                 NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
             } else {
-                pr_warn!("contid {} not listed in a netns: out of memory\n", obj.id().get());
+                pr_warn!(
+                    "contid {} not listed in a netns: out of memory\n",
+                    obj.id().get()
+                );
             }
         });
     }
@@ -163,7 +184,11 @@ impl NetContids {
         let Some(arr) = (unsafe { arr.as_ref() }) else {
             return;
         };
-        for e in arr.items.iter().filter(|e| e.tasks.load(Ordering::Relaxed) > 0) {
+        for e in arr
+            .items
+            .iter()
+            .filter(|e| e.tasks.load(Ordering::Relaxed) > 0)
+        {
             // SAFETY: A counted task holds a reference on the object, and
             // objects are freed an RCU grace period after their release.
             f(unsafe { &*e.obj });
@@ -188,7 +213,8 @@ unsafe extern "C" fn free_array(head: *mut bindings::callback_head) {
 /// Called by the network core for a new namespace.
 unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
     // SAFETY: `net_generic` points to zeroed storage of our size.
-    let state = unsafe { bindings::net_generic(net, NET_ID.load(Ordering::Relaxed)) }.cast::<NetContids>();
+    let state =
+        unsafe { bindings::net_generic(net, NET_ID.load(Ordering::Relaxed)) }.cast::<NetContids>();
     // SAFETY: Initialising the lock in place, with a static class key.
     unsafe {
         bindings::__spin_lock_init(
@@ -231,7 +257,9 @@ impl NetRegistration {
         unsafe {
             ptr::addr_of_mut!((*ops).init).write(Some(net_init));
             ptr::addr_of_mut!((*ops).exit).write(Some(net_exit));
-            ptr::addr_of_mut!((*ops).id).cast::<*mut u32>().write(NET_ID.as_ptr());
+            ptr::addr_of_mut!((*ops).id)
+                .cast::<*mut u32>()
+                .write(NET_ID.as_ptr());
             ptr::addr_of_mut!((*ops).size)
                 .cast::<usize>()
                 .write(core::mem::size_of::<NetContids>());

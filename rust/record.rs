@@ -87,8 +87,11 @@ pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok:
     if !audit_enabled() {
         return;
     }
-    let Some(mut rec) = Record::start(current_context(), bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL)
-    else {
+    let Some(mut rec) = Record::start(
+        current_context(),
+        bindings::AUDIT_CONTAINER,
+        bindings::GFP_KERNEL,
+    ) else {
         return;
     };
     // SAFETY: A started buffer; the format takes an int and a u64.
@@ -107,8 +110,13 @@ pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok:
 
 /// Logs `record=<n> contid=<chain>` into the event of `ctx`; true if a
 /// record was emitted.
-pub(crate) fn log_info(ctx: *mut bindings::audit_context, obj: &ContainerObject, record: i32) -> bool {
-    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_KERNEL) else {
+pub(crate) fn log_info(
+    ctx: *mut bindings::audit_context,
+    obj: &ContainerObject,
+    record: i32,
+) -> bool {
+    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_KERNEL)
+    else {
         return false;
     };
     // SAFETY: A started buffer; the format takes an int.
@@ -123,12 +131,21 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
     if !audit_enabled() {
         return;
     }
-    let Some(mut rec) = Record::start(core::ptr::null_mut(), bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL)
-    else {
+    let Some(mut rec) = Record::start(
+        core::ptr::null_mut(),
+        bindings::AUDIT_CONTAINER,
+        bindings::GFP_KERNEL,
+    ) else {
         return;
     };
     // SAFETY: A started buffer; the format takes a u64.
-    unsafe { bindings::audit_log_format(rec.0, c"op=drop contid=%llu".as_ptr().cast(), obj.id().get()) };
+    unsafe {
+        bindings::audit_log_format(
+            rec.0,
+            c"op=drop contid=%llu".as_ptr().cast(),
+            obj.id().get(),
+        )
+    };
     rec.chain(c"old-contid", Some(obj));
     // SAFETY: A started buffer; a constant format.
     unsafe { bindings::audit_log_format(rec.0, c" res=1".as_ptr().cast()) };
@@ -141,7 +158,11 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
 /// # Safety
 ///
 /// `net` is a live namespace.
-pub(crate) unsafe fn log_net_info(ctx: *mut bindings::audit_context, net: *mut bindings::net, record: i32) -> bool {
+pub(crate) unsafe fn log_net_info(
+    ctx: *mut bindings::audit_context,
+    net: *mut bindings::net,
+    record: i32,
+) -> bool {
     // SAFETY: Per the contract.
     unsafe {
         crate::netns::with_objects(net, |each| {
@@ -150,7 +171,9 @@ pub(crate) unsafe fn log_net_info(ctx: *mut bindings::audit_context, net: *mut b
             if !any {
                 return false;
             }
-            let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC) else {
+            let Some(mut rec) =
+                Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
+            else {
                 return false;
             };
             // SAFETY: A started buffer; the format takes an int.

@@ -426,11 +426,9 @@ pub(crate) unsafe fn detach(task: *mut bindings::task_struct) {
     // SAFETY: The locks are held as required.
     let old = unsafe { bindings::audit_contid_task_replace(task, core::ptr::null_mut()) };
     // SAFETY: `task` is locked, so its namespaces are stable.
-    if let (Some(net), Some(o)) = (
-        unsafe { netns::of(bindings::audit_contid_task_net(task)) },
-        // SAFETY: The slot's reference keeps the object valid.
-        unsafe { old.cast::<ContainerObject>().as_ref() },
-    ) {
+    let net = unsafe { netns::of(bindings::audit_contid_task_net(task)) };
+    // SAFETY: The slot's reference keeps the object valid.
+    if let (Some(net), Some(o)) = (net, unsafe { old.cast::<ContainerObject>().as_ref() }) {
         net.remove(o);
     }
     // SAFETY: Taken above.

@@ -3,7 +3,7 @@
 # Runs as root. Prints what it does; quiet when everything is already there.
 set -euo pipefail
 
-PKGS="linux-source-6.12 rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
+PKGS="linux-source-6.12 rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev
 flex bison bc libelf-dev libssl-dev cpio kmod xz-utils qemu-system-x86 busybox-static
 dpkg-dev build-essential autoconf automake libtool pkg-config libcap-ng-dev
 git rsync python3 perl gawk iptables nftables"
