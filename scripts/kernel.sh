@@ -33,6 +33,7 @@ prepare() {
 	if [ ! -d "$src/.git" ]; then
 		echo "kernel: extracting $tarball"
 		rm -rf "$src"
+		mkdir -p "$top/build"
 		tar -C "$top/build" -xf "$tarball"
 		echo "kernel: recording the pristine tree"
 		git -C "$src" init -q
