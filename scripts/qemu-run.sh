@@ -65,6 +65,8 @@ else
 fi
 
 a=$(accel)
+# -icount needs TCG.
+case "${ACID_QEMU_EXTRA:-}" in *icount*) a=tcg ;; esac
 qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp 2 -nographic -no-reboot
 	-kernel "$out/bzImage" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
 [ "$a" = tcg ] && qemu+=(-cpu max)
