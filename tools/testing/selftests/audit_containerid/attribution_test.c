@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attribution of events to containers beyond a task's own syscalls:
+ *
+ *  - signal and ptrace targets: every OBJ_PID record of a target with a
+ *    contid ends in " record=<n>" and its event holds a CONTAINER_INFO
+ *    "record=<n> contid=<target chain>"; the sender's own contid, if it has
+ *    one, is record 1, linked from the SYSCALL record, so targets are
+ *    numbered from 2 (from 1 when the sender has none);
+ *  - user messages (AUDIT_USER, 1100-1199, 2100-2999): the sender's
+ *    CONTAINER_INFO in the same event as its message;
+ *  - standalone records (ANOM_ABEND, SECCOMP) of a task with a contid.
+ *
+ * Tasks without a contid get no CONTAINER_INFO and no record= field.  A
+ * standalone event has no EOE record: all its records are known to have
+ * arrived once a later "barrier" user message has (delivery is in order).
+ */
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+
+#include "audit_nl.h"
+#include "../kselftest_harness.h"
+
+#define MAX_RULES 4
+
+#if defined(__x86_64__)
+#define ATTR_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ATTR_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+#ifndef SECCOMP_RET_LOG
+#define SECCOMP_RET_LOG 0x7ffc0000U
+#endif
+
+FIXTURE(attr) {
+	struct alog log;
+	int nl;
+	struct arule rules[MAX_RULES];
+	int nrules;
+};
+
+FIXTURE_SETUP(attr)
+{
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
+	self->nl = audit_nl_open();
+	ASSERT_LE(0, self->nl);
+	self->nrules = 0;
+}
+
+FIXTURE_TEARDOWN(attr)
+{
+	int i;
+
+	reap_all();
+	for (i = self->nrules - 1; i >= 0; i--)
+		arule_del(self->nl, &self->rules[i]);
+	alog_close(&self->log);
+	close(self->nl);
+}
+
+/* ---------------------------------------------------------------------
+ * Actors: children that, on command, send signals, ptrace, send audit
+ * messages, crash or run under seccomp.  The victims of signals and ptrace
+ * are plain targets from audit_nl.h (blocked in read()).
+ */
+
+enum {
+	OP_KILL = 'k',		/* kill(a, b) */
+	OP_TGKILL = 'K',	/* tgkill(a, a, b) */
+	OP_TKILL = 'T',		/* tkill(a, b) */
+	OP_ATTACH = 'a',	/* PTRACE_ATTACH a, wait for its stop, detach */
+	OP_SEIZE = 's',		/* PTRACE_SEIZE a, interrupt, detach */
+	OP_USER = 'm',		/* audit message of type a, "acid-attr-<b>" */
+	OP_SEGV = 'v',		/* write through a NULL pointer */
+	OP_SECCOMP = 'c',	/* filter getppid() with action a, call it */
+};
+
+static int install_getppid_filter(uint32_t action)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ATTR_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
+		return errno;
+	return 0;
+}
+
+static void actor_loop(int cfd, int rfd)
+{
+	struct rlimit nocore = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	for (;;) {
+		struct tcmd c;
+		struct trep r = { 0 };
+		pid_t v;
+		char msg[64];
+		int st, fd;
+
+		if (read(cfd, &c, sizeof(c)) != sizeof(c))
+			_exit(0);
+		v = (pid_t)c.a;
+		errno = 0;
+		switch (c.op) {
+		case OP_KILL:
+			r.val = syscall(SYS_kill, (long)v, (long)c.b);
+			break;
+		case OP_TGKILL:
+			r.val = syscall(SYS_tgkill, (long)v, (long)v, (long)c.b);
+			break;
+		case OP_TKILL:
+			r.val = syscall(SYS_tkill, (long)v, (long)c.b);
+			break;
+		case OP_ATTACH:
+			r.val = ptrace(PTRACE_ATTACH, v, 0, 0);
+			if (r.val)
+				break;
+			if (waitpid(v, &st, __WALL) != v || !WIFSTOPPED(st))
+				r.val = -1;
+			ptrace(PTRACE_DETACH, v, 0, 0);
+			break;
+		case OP_SEIZE:
+			r.val = ptrace(PTRACE_SEIZE, v, 0, 0);
+			if (r.val)
+				break;
+			/* Only a stopped tracee can be detached. */
+			if (ptrace(PTRACE_INTERRUPT, v, 0, 0) ||
+			    waitpid(v, &st, __WALL) != v || !WIFSTOPPED(st) ||
+			    ptrace(PTRACE_DETACH, v, 0, 0))
+				r.val = -1;
+			break;
+		case OP_USER:
+			snprintf(msg, sizeof(msg), "acid-attr-%" PRIu64, c.b);
+			fd = audit_nl_open();
+			if (fd < 0)
+				break;
+			r.val = audit_nl_request(fd, (int)c.a, msg, strlen(msg) + 1, 0, NULL, 0);
+			close(fd);
+			errno = (int)-r.val;
+			break;
+		case OP_SEGV:
+			*(volatile int *)(uintptr_t)c.b = 1;
+			r.val = -1;
+			break;
+		case OP_SECCOMP:
+			errno = install_getppid_filter((uint32_t)c.a);
+			if (!errno)
+				r.val = syscall(SYS_getppid);
+			break;
+		default:
+			errno = EINVAL;
+		}
+		r.err = r.val < 0 || errno ? (errno ? errno : EIO) : 0;
+		if (write(rfd, &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+	}
+}
+
+/* Fork an actor (its own process group), tagged with @id unless unset. */
+static pid_t actor_start(struct __test_metadata *_metadata, struct target *t, uint64_t id)
+{
+	int c[2], r[2];
+	uint64_t got = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(c, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(r, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(c[1]);
+		close(r[0]);
+		actor_loop(c[0], r[1]);
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	close(c[0]);
+	close(r[1]);
+	t->pid = pid;
+	t->cmd = c[1];
+	t->rep = r[0];
+	if (acid_nchildren < MAX_CHILDREN)
+		acid_children[acid_nchildren++] = pid;
+	if (id != CONTID_UNSET) {
+		ASSERT_EQ(0, contid_set(pid, id));
+		ASSERT_EQ(0, contid_get(pid, &got));
+		ASSERT_EQ(id, got);
+	}
+	return pid;
+}
+
+/* A victim: a plain target, tagged with @id unless unset. */
+static pid_t victim_start(struct __test_metadata *_metadata, struct target *t, uint64_t id)
+{
+	uint64_t got = 0;
+
+	ASSERT_LT(0, target_start(t));
+	if (id != CONTID_UNSET) {
+		ASSERT_EQ(0, contid_set(t->pid, id));
+		ASSERT_EQ(0, contid_get(t->pid, &got));
+		ASSERT_EQ(id, got);
+	}
+	return t->pid;
+}
+
+/* Reap actor @t that was told to die; returns its wait status. */
+static int actor_reap(struct target *t)
+{
+	int status = -1;
+
+	close(t->cmd);
+	close(t->rep);
+	if (waitpid(t->pid, &status, 0) != t->pid)
+		status = -1;
+	t->pid = 0;
+	return status;
+}
+
+/* ---------------------------------------------------------------------
+ * Rules and records
+ */
+
+static int add_rule(FIXTURE_DATA(attr) *self, const struct arule *r)
+{
+	int rc = arule_add(self->nl, r);
+
+	if (!rc && self->nrules < MAX_RULES)
+		self->rules[self->nrules++] = *r;
+	return rc;
+}
+
+/* exit,always -F arch=<native> -S kill -S tgkill -S tkill -S ptrace
+ * -F pid=@pid: signals and ptrace of @pid get OBJ_PID records. */
+static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *self, pid_t pid)
+{
+	struct arule r;
+
+	arule_init(&r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	arule_arch(&r);
+	arule_syscall(&r, __NR_kill);
+	arule_syscall(&r, __NR_tgkill);
+	arule_syscall(&r, __NR_tkill);
+	arule_syscall(&r, __NR_ptrace);
+	arule_field(&r, AUDIT_PID, AUDIT_EQUAL, pid);
+	ASSERT_EQ(0, add_rule(self, &r));
+}
+
+static const char *hex(unsigned long v)
+{
+	static char ring[8][24];
+	static unsigned int next;
+	char *b = ring[next++ % 8];
+
+	snprintf(b, 24, "%lx", v);
+	return b;
+}
+
+/* Index of the first record of event @serial with @type and every field
+ * of @kv; -1 if none.  *@count gets the number of such records. */
+static int event_find_kv(struct alog *log, unsigned long serial, int type,
+			 const char *const *kv, int *count)
+{
+	int i, first = -1, n = 0;
+
+	for (i = 0; i < log->n; i++) {
+		if (log->recs[i].serial != serial || !rec_match(&log->recs[i], type, kv))
+			continue;
+		if (first < 0)
+			first = i;
+		n++;
+	}
+	if (count)
+		*count = n;
+	return first;
+}
+
+static void event_dump(struct alog *log, unsigned long serial)
+{
+	int i;
+
+	for (i = 0; i < log->n; i++)
+		if (log->recs[i].serial == serial)
+			fprintf(stderr, "#   event: type=%d %s\n", log->recs[i].type,
+				log->recs[i].text);
+}
+
+/* Send a user message from this (untagged) task and wait for it: every
+ * record queued before it has then been read. */
+static void barrier(struct __test_metadata *_metadata, struct alog *log)
+{
+	char m[64];
+
+	snprintf(m, sizeof(m), "acid-barrier-%" PRIu64, random_contid());
+	ASSERT_EQ(0, audit_send_user(m));
+	ASSERT_LE(0, alog_wait(log, AUDIT_USER, "pid", i64s(getpid()), "msg", m))
+		TH_LOG("barrier %s not seen", m);
+}
+
+/*
+ * expect_linked - record @i of @log must link to the CONTAINER_INFO of
+ * @chain: end in " record=<n>" with <n> = @want (or any if 0) and have a
+ * CONTAINER_INFO "record=<n> contid=<chain>" in its event; for @chain
+ * NULL it must have no record= field.  Returns <n> (0 for none, -1 on
+ * failure).
+ */
+static int expect_linked(struct __test_metadata *_metadata, struct alog *log, int i,
+			 const char *chain, int want)
+{
+	const struct arec *r = &log->recs[i];
+	char v[64], last[64], body[256];
+	int n, c, cnt;
+
+	if (!chain) {
+		EXPECT_FALSE(rec_field(r->body, "record", NULL, 0))
+			TH_LOG("record of a task without contid has record=: %s", r->text);
+		return 0;
+	}
+	if (!rec_field(r->body, "record", v, sizeof(v))) {
+		EXPECT_TRUE(0) TH_LOG("no record= field in %s", r->text);
+		return -1;
+	}
+	n = atoi(v);
+	if (want)
+		EXPECT_EQ(want, n) TH_LOG("%s", r->text);
+	snprintf(body, sizeof(body), "record=%d", n);
+	rec_last_token(r->body, last, sizeof(last));
+	EXPECT_STREQ(body, last);
+	c = event_find_kv(log, r->serial, AUDIT_CONTAINER_INFO, KV("record", v), &cnt);
+	EXPECT_EQ(1, cnt) TH_LOG("CONTAINER_INFO record=%d in event %lu", n, r->serial);
+	if (c < 0)
+		return -1;
+	snprintf(body, sizeof(body), "record=%d contid=%s", n, chain);
+	EXPECT_STREQ(body, log->recs[c].body);
+	return n;
+}
+
+struct want_target {
+	pid_t pid;
+	const char *chain;	/* NULL: the target has no contid */
+};
+
+/*
+ * expect_target_event - the event of SYSCALL record @i (the sender's
+ * signal or ptrace): the SYSCALL linked to @sender_chain as record 1 (or
+ * unlinked), exactly one OBJ_PID per target in @w, each linked to its
+ * target's chain, the numbers 1..N used once each, and no other
+ * CONTAINER_INFO record.
+ */
+static void expect_target_event(struct __test_metadata *_metadata, struct alog *log, int i,
+				const char *sender_chain, const struct want_target *w, int nw)
+{
+	unsigned long serial;
+	bool used[16] = { false };
+	int t, ninfo, first, k, cnt;
+	char v[64];
+
+	ASSERT_LE(0, i);
+	serial = log->recs[i].serial;
+	alog_event(log, serial, 3000);
+	ninfo = sender_chain ? 1 : 0;
+	for (t = 0; t < nw; t++)
+		ninfo += w[t].chain ? 1 : 0;
+	first = sender_chain ? 2 : 1;
+
+	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
+	EXPECT_STREQ("yes", v);
+	EXPECT_EQ(ninfo, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	EXPECT_EQ(nw, alog_event_count(log, serial, AUDIT_OBJ_PID));
+	expect_linked(_metadata, log, i, sender_chain, 1);
+	for (t = 0; t < nw; t++) {
+		k = event_find_kv(log, serial, AUDIT_OBJ_PID, KV("opid", i64s(w[t].pid)), &cnt);
+		EXPECT_EQ(1, cnt) TH_LOG("OBJ_PID opid=%d", w[t].pid);
+		if (k < 0)
+			continue;
+		k = expect_linked(_metadata, log, k, w[t].chain, 0);
+		if (!w[t].chain || k < 0)
+			continue;
+		EXPECT_LE(first, k);
+		EXPECT_GE(ninfo, k);
+		if (k >= first && k <= ninfo) {
+			EXPECT_FALSE(used[k]) TH_LOG("record=%d used twice", k);
+			used[k] = true;
+		}
+	}
+	if (_metadata->exit_code != KSFT_PASS)
+		event_dump(log, serial);
+}
+
+/* The SYSCALL record of @pid's syscall @nr with first argument @a0. */
+static int wait_syscall(struct alog *log, pid_t pid, int nr, long a0)
+{
+	int i = alog_wait(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", i64s(nr),
+			  "a0", hex((unsigned long)a0));
+
+	if (i < 0)
+		alog_dump(log, 0, stderr);
+	return i;
+}
+
+static void act(struct __test_metadata *_metadata, struct target *t, int op, uint64_t a,
+		uint64_t b)
+{
+	struct trep r = target_call(t, op, a, b);
+
+	ASSERT_EQ(0, r.err) TH_LOG("op %c: %s", op, strerror(r.err));
+}
+
+/* ---------------------------------------------------------------------
+ * Signals
+ */
+
+TEST_F(attr, kill_tagged_sender_tagged_target)
+{
+	uint64_t x = random_contid(), y = random_contid();
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, y);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
+	w = (struct want_target){ v.pid, u64s(y) };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64s(x), &w, 1);
+}
+
+TEST_F(attr, kill_untagged_sender_tagged_target)
+{
+	uint64_t y = random_contid();
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, CONTID_UNSET);
+	victim_start(_metadata, &v, y);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
+	w = (struct want_target){ v.pid, u64s(y) };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
+}
+
+TEST_F(attr, kill_tagged_sender_untagged_target)
+{
+	uint64_t x = random_contid();
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, CONTID_UNSET);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
+	w = (struct want_target){ v.pid, NULL };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64s(x), &w, 1);
+}
+
+TEST_F(attr, kill_untagged_sender_untagged_target)
+{
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, CONTID_UNSET);
+	victim_start(_metadata, &v, CONTID_UNSET);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
+	w = (struct want_target){ v.pid, NULL };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
+}
+
+TEST_F(attr, tgkill_and_tkill)
+{
+	uint64_t x = random_contid(), y = random_contid();
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, y);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_TGKILL, v.pid, SIGWINCH);
+	act(_metadata, &s, OP_TKILL, v.pid, SIGWINCH);
+	w = (struct want_target){ v.pid, u64s(y) };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_tgkill, v.pid), u64s(x), &w, 1);
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_tkill, v.pid), u64s(x), &w, 1);
+}
+
+/*
+ * kill(-pgrp) reaches every member of the group: the leader and its child
+ * (both of container y) and a member without a contid.  The first target
+ * is kept in the context, the others in aux pids: all get OBJ_PID records,
+ * the two with a contid a CONTAINER_INFO each (records 2 and 3, in either
+ * order).
+ */
+TEST_F(attr, kill_process_group)
+{
+	uint64_t x = random_contid(), y = random_contid();
+	struct target s, v;
+	struct want_target w[3];
+	struct trep r;
+	pid_t u;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, y);
+	r = target_call(&v, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	u = fork();
+	ASSERT_LE(0, u);
+	if (u == 0) {
+		for (;;)
+			pause();
+	}
+	if (acid_nchildren < MAX_CHILDREN)
+		acid_children[acid_nchildren++] = u;
+	ASSERT_EQ(0, setpgid(u, v.pid));
+	ASSERT_EQ(v.pid, getpgid((pid_t)r.val));
+
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, -(long)v.pid, SIGWINCH);
+	w[0] = (struct want_target){ v.pid, u64s(y) };
+	w[1] = (struct want_target){ (pid_t)r.val, u64s(y) };
+	w[2] = (struct want_target){ u, NULL };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, -(long)v.pid), u64s(x),
+			    w, 3);
+}
+
+/* A target with a nested contid is logged with its whole chain. */
+TEST_F(attr, kill_nested_target_chain)
+{
+	uint64_t y = random_contid(), z = random_contid(), got = 0;
+	struct target s, v;
+	struct want_target w;
+	char chain[64];
+	struct trep r;
+	pid_t c;
+
+	actor_start(_metadata, &s, CONTID_UNSET);
+	victim_start(_metadata, &v, y);
+	r = target_call(&v, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = (pid_t)r.val;
+	/* v, inside y, is the nested orchestrator of its child. */
+	ASSERT_EQ(0, target_call(&v, 'W', c, z).err);
+	ASSERT_EQ(0, contid_get(c, &got));
+	ASSERT_EQ(z, got);
+
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, c, SIGWINCH);
+	snprintf(chain, sizeof(chain), "%" PRIu64 ",^%" PRIu64, z, y);
+	w = (struct want_target){ c, chain };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, c), NULL, &w, 1);
+}
+
+/* The target's contid is held from the signal until the event is logged,
+ * even when the signal kills the last task of the container. */
+TEST_F(attr, kill_last_task_of_container)
+{
+	uint64_t x = random_contid(), y = random_contid();
+	struct target s, v;
+	struct want_target w;
+	int status;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, y);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_KILL, v.pid, SIGKILL);
+	close(v.cmd);
+	close(v.rep);
+	ASSERT_EQ(v.pid, waitpid(v.pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	w = (struct want_target){ v.pid, u64s(y) };
+	v.pid = 0;
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_kill, w.pid), u64s(x), &w, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * ptrace
+ */
+
+TEST_F(attr, ptrace_attach)
+{
+	uint64_t x = random_contid(), y = random_contid();
+	struct target s, v;
+	struct want_target w;
+
+	actor_start(_metadata, &s, x);
+	victim_start(_metadata, &v, y);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_ATTACH, v.pid, 0);
+	w = (struct want_target){ v.pid, u64s(y) };
+	expect_target_event(_metadata, &self->log,
+			    wait_syscall(&self->log, s.pid, __NR_ptrace, PTRACE_ATTACH),
+			    u64s(x), &w, 1);
+	/* The victim still answers after the detach. */
+	ASSERT_EQ(0, target_call(&v, 'u', 0, 0).err);
+}
+
+TEST_F(attr, ptrace_seize)
+{
+	uint64_t y = random_contid();
+	struct target s, v, u;
+	struct want_target w;
+	int i;
+
+	actor_start(_metadata, &s, CONTID_UNSET);
+	victim_start(_metadata, &v, y);
+	victim_start(_metadata, &u, CONTID_UNSET);
+	signal_rule(_metadata, self, s.pid);
+	act(_metadata, &s, OP_SEIZE, v.pid, 0);
+	w = (struct want_target){ v.pid, u64s(y) };
+	i = wait_syscall(&self->log, s.pid, __NR_ptrace, PTRACE_SEIZE);
+	expect_target_event(_metadata, &self->log, i, NULL, &w, 1);
+	/* An untagged tracee: OBJ_PID without record=. */
+	act(_metadata, &s, OP_SEIZE, u.pid, 0);
+	w = (struct want_target){ u.pid, NULL };
+	expect_target_event(_metadata, &self->log,
+			    alog_wait_kv(&self->log, i + 1, REC_TIMEOUT_MS, AUDIT_SYSCALL,
+					 KV("pid", i64s(s.pid), "syscall", i64s(__NR_ptrace),
+					    "a0", hex(PTRACE_SEIZE), "a1", hex(u.pid))),
+			    NULL, &w, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * User messages
+ */
+
+static const int user_types[] = {
+	AUDIT_USER, AUDIT_FIRST_USER_MSG, AUDIT_LAST_USER_MSG,
+	AUDIT_FIRST_USER_MSG2, AUDIT_LAST_USER_MSG2,
+};
+
+static void user_messages(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+{
+	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	struct target s;
+	unsigned int t;
+
+	actor_start(_metadata, &s, id);
+	for (t = 0; t < sizeof(user_types) / sizeof(user_types[0]); t++) {
+		uint64_t tag = random_contid();
+		char m[64];
+		int i, n;
+
+		act(_metadata, &s, OP_USER, user_types[t], tag);
+		snprintf(m, sizeof(m), "acid-attr-%" PRIu64, tag);
+		i = alog_wait(log, user_types[t], "pid", i64s(s.pid), "msg", m);
+		ASSERT_LE(0, i) TH_LOG("no type %d message from %d", user_types[t], s.pid);
+		barrier(_metadata, log);
+		n = alog_event_count(log, log->recs[i].serial, 0);
+		EXPECT_EQ(chain ? 2 : 1, n) TH_LOG("type %d", user_types[t]);
+		EXPECT_EQ(chain ? 1 : 0,
+			  alog_event_count(log, log->recs[i].serial, AUDIT_CONTAINER_INFO));
+		expect_linked(_metadata, log, i, chain, 1);
+		if (_metadata->exit_code != KSFT_PASS) {
+			event_dump(log, log->recs[i].serial);
+			return;
+		}
+	}
+}
+
+TEST_F(attr, user_message_tagged)
+{
+	user_messages(_metadata, &self->log, random_contid());
+}
+
+TEST_F(attr, user_message_untagged)
+{
+	user_messages(_metadata, &self->log, CONTID_UNSET);
+}
+
+/* ---------------------------------------------------------------------
+ * Standalone records
+ */
+
+/*
+ * expect_standalone - wait for the record of @type from @pid with @kv and
+ * check its event: the record alone (no CONTAINER_INFO, no record=) for
+ * an untagged task, else the record ending in " record=1" and exactly one
+ * CONTAINER_INFO "record=1 contid=<id>".  Returns the record's index.
+ */
+static int expect_standalone(struct __test_metadata *_metadata, struct alog *log, int type,
+			     pid_t pid, uint64_t id, const char *const *kv)
+{
+	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	unsigned long serial;
+	int i, k;
+
+	i = alog_wait_kv(log, 0, REC_TIMEOUT_MS, type, KV("pid", i64s(pid)));
+	if (i < 0)
+		alog_dump(log, 0, stderr);
+	EXPECT_LE(0, i) TH_LOG("no record of type %d for pid %d", type, pid);
+	if (i < 0)
+		return -1;
+	barrier(_metadata, log);
+	serial = log->recs[i].serial;
+	for (k = 0; kv && kv[k]; k += 2) {
+		char v[128];
+
+		EXPECT_TRUE(rec_field(log->recs[i].body, kv[k], v, sizeof(v)))
+			TH_LOG("no %s= in %s", kv[k], log->recs[i].text);
+		EXPECT_STREQ(kv[k + 1], v) TH_LOG("field %s", kv[k]);
+	}
+	EXPECT_EQ(1, alog_count_kv(log, type, KV("pid", i64s(pid))));
+	EXPECT_EQ(chain ? 2 : 1, alog_event_count(log, serial, 0));
+	EXPECT_EQ(chain ? 1 : 0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	expect_linked(_metadata, log, i, chain, 1);
+	if (_metadata->exit_code != KSFT_PASS)
+		event_dump(log, serial);
+	return i;
+}
+
+TEST_F(attr, anom_abend_tagged)
+{
+	uint64_t x = random_contid();
+	struct target t;
+	pid_t pid;
+	int status;
+
+	pid = actor_start(_metadata, &t, x);
+	EXPECT_EQ(EPIPE, target_call(&t, OP_SEGV, 0, 0).err);
+	status = actor_reap(&t);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
+	expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, x,
+			  KV("sig", "11", "res", "1"));
+}
+
+TEST_F(attr, anom_abend_untagged)
+{
+	struct target t;
+	pid_t pid;
+	int status;
+
+	pid = actor_start(_metadata, &t, CONTID_UNSET);
+	EXPECT_EQ(EPIPE, target_call(&t, OP_SEGV, 0, 0).err);
+	status = actor_reap(&t);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
+	expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, CONTID_UNSET,
+			  KV("sig", "11", "res", "1"));
+}
+
+/* SECCOMP_RET_LOG: the call goes on, one SECCOMP record with sig=0. */
+static void seccomp_log(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+{
+	struct target t;
+	struct trep r;
+	pid_t pid;
+
+	pid = actor_start(_metadata, &t, id);
+	r = target_call(&t, OP_SECCOMP, SECCOMP_RET_LOG, 0);
+	ASSERT_EQ(0, r.err);
+	EXPECT_EQ(getpid(), r.val);
+	expect_standalone(_metadata, log, AUDIT_SECCOMP, pid, id,
+			  KV("sig", "0", "syscall", i64s(__NR_getppid), "arch", hex(ATTR_ARCH),
+			     "code", "0x7ffc0000"));
+}
+
+TEST_F(attr, seccomp_log_tagged)
+{
+	seccomp_log(_metadata, &self->log, random_contid());
+}
+
+TEST_F(attr, seccomp_log_untagged)
+{
+	seccomp_log(_metadata, &self->log, CONTID_UNSET);
+}
+
+/* SECCOMP_RET_KILL_PROCESS: a SECCOMP record with sig=31, then the SIGSYS
+ * core dump's ANOM_ABEND, each its own event with its CONTAINER_INFO. */
+TEST_F(attr, seccomp_kill_process_tagged)
+{
+	uint64_t x = random_contid();
+	struct target t;
+	int status, a, b;
+	pid_t pid;
+
+	pid = actor_start(_metadata, &t, x);
+	EXPECT_EQ(EPIPE, target_call(&t, OP_SECCOMP, SECCOMP_RET_KILL_PROCESS, 0).err);
+	status = actor_reap(&t);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGSYS, WTERMSIG(status));
+	a = expect_standalone(_metadata, &self->log, AUDIT_SECCOMP, pid, x,
+			      KV("sig", "31", "syscall", i64s(__NR_getppid),
+				 "code", "0x80000000"));
+	b = expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, x,
+			      KV("sig", "31", "res", "1"));
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	EXPECT_NE(self->log.recs[a].serial, self->log.recs[b].serial);
+}
+
+TEST_HARNESS_MAIN
