@@ -81,31 +81,39 @@ fn audit_enabled() -> bool {
     unsafe { core::ptr::read_volatile(core::ptr::addr_of!(bindings::audit_enabled)) != 0 }
 }
 
-/// Logs a set attempt: `op=set opid=<pid> contid=<id> old-contid=<chain>
-/// res=<0|1>`, in the event of the writer's syscall.
-pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok: bool) {
+/// Logs a CONTAINER record `op=<op>[ opid=<pid>] contid=<id>
+/// old-contid=<chain> res=<0|1>` into the event of `ctx`.
+fn log_op(
+    ctx: *mut bindings::audit_context,
+    op: &core::ffi::CStr,
+    opid: Option<i32>,
+    contid: u64,
+    old: Option<&ContainerObject>,
+    ok: bool,
+) {
     if !audit_enabled() {
         return;
     }
-    let Some(mut rec) = Record::start(
-        current_context(),
-        bindings::AUDIT_CONTAINER,
-        bindings::GFP_KERNEL,
-    ) else {
+    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL) else {
         return;
     };
-    // SAFETY: A started buffer; the format takes an int and a u64.
-    unsafe {
-        bindings::audit_log_format(
-            rec.0,
-            c"op=set opid=%d contid=%llu".as_ptr().cast(),
-            opid as c_int,
-            contid,
-        )
-    };
+    // SAFETY: A started buffer; the format takes a string.
+    unsafe { bindings::audit_log_format(rec.0, c"op=%s".as_ptr().cast(), op.as_ptr()) };
+    if let Some(pid) = opid {
+        // SAFETY: As above; the format takes an int.
+        unsafe { bindings::audit_log_format(rec.0, c" opid=%d".as_ptr().cast(), pid as c_int) };
+    }
+    // SAFETY: As above; the format takes a u64.
+    unsafe { bindings::audit_log_format(rec.0, c" contid=%llu".as_ptr().cast(), contid) };
     rec.chain(c"old-contid", old);
     // SAFETY: As above; the format takes an int.
     unsafe { bindings::audit_log_format(rec.0, c" res=%d".as_ptr().cast(), ok as c_int) };
+}
+
+/// Logs a set attempt: `op=set opid=<pid> contid=<id> old-contid=<chain>
+/// res=<0|1>`, in the event of the writer's syscall.
+pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok: bool) {
+    log_op(current_context(), c"set", Some(opid), contid, old, ok);
 }
 
 /// Logs `record=<n> contid=<chain>` into the event of `ctx`; true if a
@@ -128,27 +136,14 @@ pub(crate) fn log_info(
 /// Logs that the last holder of `obj` is gone, in an event of its own:
 /// `op=drop contid=<id> old-contid=<chain> res=1`.
 pub(crate) fn log_drop(obj: &ContainerObject) {
-    if !audit_enabled() {
-        return;
-    }
-    let Some(mut rec) = Record::start(
+    log_op(
         core::ptr::null_mut(),
-        bindings::AUDIT_CONTAINER,
-        bindings::GFP_KERNEL,
-    ) else {
-        return;
-    };
-    // SAFETY: A started buffer; the format takes a u64.
-    unsafe {
-        bindings::audit_log_format(
-            rec.0,
-            c"op=drop contid=%llu".as_ptr().cast(),
-            obj.id().get(),
-        )
-    };
-    rec.chain(c"old-contid", Some(obj));
-    // SAFETY: A started buffer; a constant format.
-    unsafe { bindings::audit_log_format(rec.0, c" res=1".as_ptr().cast()) };
+        c"drop",
+        None,
+        obj.id().get(),
+        Some(obj),
+        true,
+    );
 }
 
 /// Logs `record=<n> contid=<chains>` for every object of the tasks using
