@@ -1,0 +1,1090 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nested audit container identifiers: a nested orchestrator that runs under
+ * a contid its own orchestrator assigned gives the tasks it starts new,
+ * nested contids; contid ownership (injection, ENOTUNIQ, reuse after the
+ * last holder is gone); the refusals that keep an orchestrator inside its
+ * own subtree; delegation to an orchestrator in a user namespace; the
+ * op=drop CONTAINER record of every object; chains in CONTAINER_INFO and
+ * the containerid rule field matching anywhere in a chain.
+ *
+ * The orchestrators that are not the test process itself run in separate
+ * processes, "agents": forked children that read commands from a pipe.  An
+ * agent can start sub-agents (its own children); a command for a sub-agent
+ * is relayed down the tree by its ancestors, so the test process drives
+ * every agent of the tree from the pipes of the top agent.
+ *
+ * The tree of the nesting scenario (H is the test process):
+ *
+ *   H ── N (c1, set by H)
+ *         ├── C2 (c2, set by N) ── G (inherits c2) ── X (c4, set by G)
+ *         └── C3 (c3, set by N)
+ *
+ * whose chains are c1, c2,^c1, c3,^c1 and c4,^c2,^c1.
+ */
+#include <sched.h>
+
+#include "audit_nl.h"
+#include "../kselftest_harness.h"
+
+/* ---------------------------------------------------------------------
+ * Agents
+ */
+
+#define AGENT_MAX_DEPTH 6
+#define AGENT_MAX_SUBS 16
+
+struct agent_cmd {
+	int op;
+	int depth;			/* hops left to the addressed agent */
+	int path[AGENT_MAX_DEPTH];	/* sub-agent index at each hop */
+	uint64_t a, b;
+};
+
+/* The test process's handle on an agent. */
+struct agent {
+	pid_t pid;
+	int cmd, rep;			/* the pipes of the top agent */
+	int depth;
+	int path[AGENT_MAX_DEPTH];
+	int nsubs;			/* sub-agents started so far */
+};
+
+struct sub {
+	pid_t pid;
+	int cmd, rep;
+};
+
+static void agent_loop(int cfd, int rfd);
+
+/* Relay @c to sub-agent @s and its reply back into @r. */
+static void agent_relay(const struct sub *s, struct agent_cmd *c, struct trep *r)
+{
+	r->val = -1;
+	r->err = EPIPE;
+	if (write(s->cmd, c, sizeof(*c)) != sizeof(*c))
+		return;
+	if (read(s->rep, r, sizeof(*r)) != sizeof(*r)) {
+		r->val = -1;
+		r->err = EPIPE;
+	}
+}
+
+/* Start a sub-agent: a child of the calling agent that runs agent_loop(). */
+static pid_t agent_fork_sub(struct sub *subs, int nsubs, int cfd, int rfd)
+{
+	int c[2], r[2], i;
+	pid_t pid;
+
+	if (pipe2(c, O_CLOEXEC) || pipe2(r, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Keep only the sub-agent's own ends. */
+		close(cfd);
+		close(rfd);
+		for (i = 0; i < nsubs; i++) {
+			close(subs[i].cmd);
+			close(subs[i].rep);
+		}
+		close(c[1]);
+		close(r[0]);
+		agent_loop(c[0], r[1]);
+		_exit(0);
+	}
+	close(c[0]);
+	close(r[1]);
+	subs[nsubs].pid = pid;
+	subs[nsubs].cmd = c[1];
+	subs[nsubs].rep = r[0];
+	return pid;
+}
+
+/*
+ * An orphan below the calling agent: a child forks a grandchild and exits,
+ * so the grandchild (same user namespace, same contid as the agent) is
+ * reparented to the nearest subreaper, the test process.  Returns its pid.
+ */
+static pid_t agent_orphan(void)
+{
+	int p[2];
+	pid_t mid, g = -1;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	mid = fork();
+	if (mid < 0)
+		return -1;
+	if (mid == 0) {
+		g = fork();
+		if (g == 0) {
+			for (;;)
+				pause();
+		}
+		if (write(p[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &g, sizeof(g)) != sizeof(g))
+		g = -1;
+	close(p[0]);
+	/* When the middle child is reaped, g has its new parent. */
+	if (waitpid(mid, NULL, 0) != mid)
+		return -1;
+	return g;
+}
+
+static void agent_loop(int cfd, int rfd)
+{
+	struct sub subs[AGENT_MAX_SUBS];
+	int nsubs = 0;
+
+	for (;;) {
+		struct agent_cmd c;
+		struct trep r = { 0 };
+		char path[64], msg[32];
+		struct utsname u;
+		pid_t pid;
+
+		if (read(cfd, &c, sizeof(c)) != sizeof(c)) {
+			/*
+			 * The agent above is gone (or the test process closed
+			 * the pipe): stay, as a task of the tree, until killed
+			 * with the top agent's process group.
+			 */
+			for (;;)
+				pause();
+		}
+		if (c.depth > 0) {
+			int k = c.path[0];
+
+			memmove(c.path, c.path + 1, sizeof(c.path) - sizeof(c.path[0]));
+			c.depth--;
+			if (k < 0 || k >= nsubs) {
+				r.val = -1;
+				r.err = ENOENT;
+			} else {
+				agent_relay(&subs[k], &c, &r);
+			}
+			if (write(rfd, &r, sizeof(r)) != sizeof(r))
+				_exit(2);
+			continue;
+		}
+		switch (c.op) {
+		case 'u':	/* uname(2) */
+			r.val = syscall(SYS_uname, &u);
+			if (r.val < 0)
+				r.err = errno;
+			break;
+		case 'A':	/* start a sub-agent */
+			if (nsubs == AGENT_MAX_SUBS) {
+				r.err = ENOSPC;
+				break;
+			}
+			pid = agent_fork_sub(subs, nsubs, cfd, rfd);
+			r.val = pid;
+			if (pid < 0)
+				r.err = errno;
+			else
+				nsubs++;
+			break;
+		case 'f':	/* fork a child that just waits */
+			pid = fork();
+			if (pid == 0) {
+				for (;;)
+					pause();
+			}
+			r.val = pid;
+			if (pid < 0)
+				r.err = errno;
+			break;
+		case 'O':	/* an orphan from our subtree */
+			r.val = agent_orphan();
+			if (r.val < 0)
+				r.err = ECHILD;
+			break;
+		case 'N':	/* a user namespace of our own */
+			if (unshare(CLONE_NEWUSER))
+				r.err = errno;
+			break;
+		case 'W':	/* write b to /proc/a/containerid (a=0: self) */
+			contid_path(path, sizeof(path), c.a, 0);
+			snprintf(msg, sizeof(msg), "%" PRIu64, c.b);
+			r.err = contid_pwrite_path(path, msg, strlen(msg), 0);
+			break;
+		case 'R':	/* read /proc/a/containerid */
+			contid_path(path, sizeof(path), c.a, 0);
+			r.err = contid_read_path(path, (uint64_t *)&r.val, NULL, 0);
+			break;
+		default:
+			r.err = EINVAL;
+		}
+		if (write(rfd, &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+	}
+}
+
+/* Fork a top agent (its own process group, killed by reap_all()). */
+static pid_t agent_start(struct agent *a)
+{
+	int c[2], r[2];
+	pid_t pid;
+
+	memset(a, 0, sizeof(*a));
+	if (pipe2(c, O_CLOEXEC) || pipe2(r, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(c[1]);
+		close(r[0]);
+		agent_loop(c[0], r[1]);
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	close(c[0]);
+	close(r[1]);
+	a->pid = pid;
+	a->cmd = c[1];
+	a->rep = r[0];
+	if (acid_nchildren < MAX_CHILDREN)
+		acid_children[acid_nchildren++] = pid;
+	return pid;
+}
+
+/* Run command @op in agent @a; err = EPIPE if a relay or @a died. */
+static struct trep agent_call(const struct agent *a, int op, uint64_t x, uint64_t y)
+{
+	struct agent_cmd c = { .op = op, .depth = a->depth, .a = x, .b = y };
+	struct trep r = { .val = -1, .err = EPIPE };
+
+	memcpy(c.path, a->path, sizeof(c.path));
+	if (write(a->cmd, &c, sizeof(c)) != sizeof(c))
+		return r;
+	if (read(a->rep, &r, sizeof(r)) != sizeof(r)) {
+		r.val = -1;
+		r.err = EPIPE;
+	}
+	return r;
+}
+
+/* Start sub-agent @child of agent @parent; returns its pid or -1. */
+static pid_t agent_spawn(struct agent *parent, struct agent *child)
+{
+	struct trep r;
+
+	if (parent->depth == AGENT_MAX_DEPTH)
+		return -1;
+	r = agent_call(parent, 'A', 0, 0);
+	if (r.err || r.val <= 0)
+		return -1;
+	*child = *parent;
+	child->pid = r.val;
+	child->path[child->depth++] = parent->nsubs++;
+	child->nsubs = 0;
+	return child->pid;
+}
+
+/* Agent @a writes @id to /proc/@pid/containerid; returns the errno. */
+static int agent_set(const struct agent *a, pid_t pid, uint64_t id)
+{
+	return agent_call(a, 'W', pid, id).err;
+}
+
+/* Kill top agent @a's process group and reap every member (the orphans
+ * among them are our children too: we are a subreaper). */
+static void agent_kill_tree(struct agent *a)
+{
+	int i;
+
+	kill(-a->pid, SIGKILL);
+	for (;;) {
+		pid_t p = waitpid(-a->pid, NULL, 0);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+	}
+	close(a->cmd);
+	close(a->rep);
+	for (i = 0; i < acid_nchildren; i++) {
+		if (acid_children[i] == a->pid) {
+			acid_children[i] = acid_children[--acid_nchildren];
+			break;
+		}
+	}
+	a->pid = 0;
+}
+
+/* The parent pid of @pid, from /proc/<pid>/stat; -1 on error. */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/* ---------------------------------------------------------------------
+ * Fixture
+ */
+
+#define MAX_RULES 8
+
+FIXTURE(nest) {
+	struct alog log;
+	int nl;
+	struct arule never;
+	bool never_added;
+	struct arule rules[MAX_RULES];
+	int nrules;
+	char key[64];
+	long base_tasks, base_objects, base_netns;
+	/* The nesting scenario, once built. */
+	struct agent n, c2, c3, g, x;
+	uint64_t id1, id2, id3, id4;
+	char ch1[96], ch2[96], ch3[96], ch4[96];
+};
+
+FIXTURE_SETUP(nest)
+{
+	int rc;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
+	self->nl = audit_nl_open();
+	ASSERT_LE(0, self->nl);
+	self->nrules = 0;
+	snprintf(self->key, sizeof(self->key), "acid-nest-%" PRIu64, random_contid());
+	/* Real audit contexts, so that every set attempt has its SYSCALL
+	 * record (see containerid_test.c). */
+	arule_init(&self->never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
+	arule_arch(&self->never);
+	arule_syscall(&self->never, __NR_acct);
+	rc = arule_add(self->nl, &self->never);
+	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
+	self->never_added = rc == 0;
+	ASSERT_EQ(0, acid_stats(&self->base_tasks, &self->base_objects));
+	self->base_netns = acid_stat("netns");
+	ASSERT_LE(0, self->base_netns);
+}
+
+FIXTURE_TEARDOWN(nest)
+{
+	int i;
+
+	reap_all();
+	for (i = self->nrules - 1; i >= 0; i--)
+		arule_del(self->nl, &self->rules[i]);
+	if (self->never_added)
+		arule_del(self->nl, &self->never);
+	alog_close(&self->log);
+	close(self->nl);
+}
+
+static int add_rule(FIXTURE_DATA(nest) *self, const struct arule *r)
+{
+	int rc = arule_add(self->nl, r);
+
+	if (!rc && self->nrules < MAX_RULES)
+		self->rules[self->nrules++] = *r;
+	return rc;
+}
+
+static int del_rule(FIXTURE_DATA(nest) *self, const struct arule *r)
+{
+	int rc = arule_del(self->nl, r), i;
+
+	for (i = 0; !rc && i < self->nrules; i++) {
+		if (!memcmp(&self->rules[i], r, arule_size(r))) {
+			self->rules[i] = self->rules[--self->nrules];
+			break;
+		}
+	}
+	return rc;
+}
+
+/* exit,always -F arch=<native> -S uname [-F containerid<op>id]
+ * [-F pid=pid] -k key */
+static void uname_rule(struct arule *r, const char *key, uint32_t op, uint64_t id, pid_t pid)
+{
+	arule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	arule_arch(r);
+	arule_syscall(r, __NR_uname);
+	if (op)
+		arule_contid(r, op, id);
+	if (pid)
+		arule_field(r, AUDIT_PID, AUDIT_EQUAL, pid);
+	arule_key(r, key);
+}
+
+/* ---------------------------------------------------------------------
+ * Record checks
+ */
+
+static void dump_event(struct __test_metadata *_metadata, struct alog *log,
+		       unsigned long serial)
+{
+	int k;
+
+	for (k = 0; k < log->n; k++)
+		if (log->recs[k].serial == serial)
+			TH_LOG("event: type=%d %s", log->recs[k].type, log->recs[k].text);
+}
+
+/*
+ * check_info - event @serial, whose record @i is the one qualified, has one
+ * CONTAINER_INFO "record=<n> contid=<@chain>" and record @i ends in
+ * " record=<n>"; for a NULL @chain there is none and no record= field.
+ */
+static void check_info(struct __test_metadata *_metadata, struct alog *log, int i,
+		       unsigned long serial, const char *chain)
+{
+	char v[256], want[256], num[32];
+	int c;
+
+	if (!chain) {
+		EXPECT_FALSE(rec_field(log->recs[i].body, "record", NULL, 0));
+		EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+		return;
+	}
+	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
+	ASSERT_LE(0, c);
+	ASSERT_TRUE(rec_field(log->recs[c].body, "record", num, sizeof(num)));
+	EXPECT_LT(0, atoi(num));
+	snprintf(want, sizeof(want), "record=%s contid=%s", num, chain);
+	EXPECT_STREQ(want, log->recs[c].body);
+	rec_last_token(log->recs[i].body, v, sizeof(v));
+	snprintf(want, sizeof(want), "record=%s", num);
+	EXPECT_STREQ(want, v);
+}
+
+/*
+ * expect_set - the CONTAINER record of @writer's attempt to set @opid to
+ * @id: at index >= @from, exactly "op=set opid=<opid> contid=<id>
+ * old-contid=<@old> res=<@res>", once in its event, whose SYSCALL record is
+ * @writer's write(2) returning @ret, with the CONTAINER_INFO of @writer's
+ * chain @wchain (NULL: the writer has no contid).
+ */
+static int expect_set(struct __test_metadata *_metadata, struct alog *log, int from,
+		      pid_t opid, uint64_t id, const char *old, int res, pid_t writer,
+		      long ret, const char *wchain)
+{
+	char v[256];
+	bool was_ok = _metadata->exit_code == KSFT_PASS;
+	unsigned long serial;
+	int i, s;
+
+	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_CONTAINER,
+			 KV("op", "set", "opid", i64s(opid), "contid", u64s(id),
+			    "old-contid", old, "res", res ? "1" : "0"));
+	if (i < 0)
+		alog_dump(log, from, stderr);
+	EXPECT_LE(0, i) TH_LOG("no CONTAINER record opid=%d contid=%s old-contid=%s res=%d",
+			       opid, u64s(id), old, res);
+	if (i < 0)
+		return -1;
+	snprintf(v, sizeof(v), "op=set opid=%d contid=%s old-contid=%s res=%d", opid,
+		 u64s(id), old, res);
+	EXPECT_STREQ(v, log->recs[i].body);
+	serial = log->recs[i].serial;
+	EXPECT_NE(0, serial);
+	alog_event(log, serial, 3000);
+	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER));
+	s = alog_event_find(log, serial, AUDIT_SYSCALL);
+	EXPECT_LE(0, s) TH_LOG("no SYSCALL record in event %lu", serial);
+	if (s >= 0) {
+		ASSERT_TRUE(rec_field(log->recs[s].body, "syscall", v, sizeof(v)));
+		EXPECT_STREQ(i64s(__NR_write), v);
+		ASSERT_TRUE(rec_field(log->recs[s].body, "pid", v, sizeof(v)));
+		EXPECT_STREQ(i64s(writer), v);
+		ASSERT_TRUE(rec_field(log->recs[s].body, "success", v, sizeof(v)));
+		EXPECT_STREQ(ret >= 0 ? "yes" : "no", v);
+		ASSERT_TRUE(rec_field(log->recs[s].body, "exit", v, sizeof(v)));
+		EXPECT_STREQ(i64s(ret), v);
+		check_info(_metadata, log, s, serial, wchain);
+	}
+	if (was_ok && _metadata->exit_code != KSFT_PASS)
+		dump_event(_metadata, log, serial);
+	return i;
+}
+
+/* The write(2) return value of a successful set of @id. */
+static long set_len(uint64_t id)
+{
+	return strlen(u64s(id));
+}
+
+/* @pid's contid, read by the test process. */
+static uint64_t contid_of(struct __test_metadata *_metadata, pid_t pid)
+{
+	uint64_t id = 0;
+
+	EXPECT_EQ(0, contid_get(pid, &id)) TH_LOG("read /proc/%d/containerid", pid);
+	return id;
+}
+
+static void do_uname(struct __test_metadata *_metadata, const struct agent *a)
+{
+	struct trep r = agent_call(a, 'u', 0, 0);
+
+	ASSERT_EQ(0, r.err);
+	ASSERT_EQ(0, r.val);
+}
+
+/*
+ * expect_uname - the SYSCALL record of @pid's uname with key @key, at
+ * index >= @from, with the CONTAINER_INFO "record=1 contid=<@chain>".
+ */
+static int expect_uname(struct __test_metadata *_metadata, struct alog *log, int from,
+			pid_t pid, const char *key, const char *chain)
+{
+	char v[256];
+	bool was_ok = _metadata->exit_code == KSFT_PASS;
+	unsigned long serial;
+	int i, c;
+
+	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_SYSCALL,
+			 KV("pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key));
+	if (i < 0)
+		alog_dump(log, from, stderr);
+	EXPECT_LE(0, i) TH_LOG("no uname SYSCALL record for pid %d key %s", pid, key);
+	if (i < 0)
+		return -1;
+	serial = log->recs[i].serial;
+	alog_event(log, serial, 3000);
+	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
+	EXPECT_STREQ("yes", v);
+	check_info(_metadata, log, i, serial, chain);
+	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
+	if (chain && c >= 0) {
+		char want[256];
+
+		/* The only auxiliary record of a uname event is number 1. */
+		snprintf(want, sizeof(want), "record=1 contid=%s", chain);
+		EXPECT_STREQ(want, log->recs[c].body);
+	}
+	if (was_ok && _metadata->exit_code != KSFT_PASS)
+		dump_event(_metadata, log, serial);
+	return i;
+}
+
+/* Number of uname SYSCALL records of @pid with @key in the log. */
+#define UNAME_COUNT(log, pid, key) \
+	alog_count(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key)
+
+/* Wait (briefly: the counters drop just after the records are logged) for
+ * the /proc/audit_containerid counters to read @tasks, @objects and @netns
+ * (the (network namespace, object) entries with tasks: here every task is
+ * in the initial network namespace, so one per object that has tasks). */
+static void expect_stats(struct __test_metadata *_metadata, long tasks, long objects,
+			 long netns)
+{
+	long t = -1, o = -1, ns = -1, end = now_ms() + 3000;
+
+	for (;;) {
+		ASSERT_EQ(0, acid_stats(&t, &o));
+		ns = acid_stat("netns");
+		if ((t == tasks && o == objects && ns == netns) || now_ms() > end)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(tasks, t);
+	EXPECT_EQ(objects, o);
+	EXPECT_EQ(netns, ns);
+}
+
+/*
+ * build_tree - the nesting scenario: H tags N with c1; N starts C2 and C3
+ * and tags them c2 and c3; C2 starts G, which starts X and tags it c4.
+ * Every set is checked, with its record, and read back.
+ */
+static void build_tree(struct __test_metadata *_metadata, FIXTURE_DATA(nest) *self)
+{
+	struct alog *log = &self->log;
+	int m;
+
+	self->id1 = random_contid();
+	self->id2 = random_contid();
+	self->id3 = random_contid();
+	self->id4 = random_contid();
+	snprintf(self->ch1, sizeof(self->ch1), "%" PRIu64, self->id1);
+	snprintf(self->ch2, sizeof(self->ch2), "%" PRIu64 ",^%" PRIu64, self->id2, self->id1);
+	snprintf(self->ch3, sizeof(self->ch3), "%" PRIu64 ",^%" PRIu64, self->id3, self->id1);
+	snprintf(self->ch4, sizeof(self->ch4), "%" PRIu64 ",^%" PRIu64 ",^%" PRIu64, self->id4,
+		 self->id2, self->id1);
+
+	/* H, which owns nothing yet, tags the fresh N. */
+	ASSERT_LT(0, agent_start(&self->n));
+	m = log->n;
+	ASSERT_EQ(0, contid_set(self->n.pid, self->id1));
+	expect_set(_metadata, log, m, self->n.pid, self->id1, "-1", 1, getpid(),
+		   set_len(self->id1), NULL);
+
+	/* N, under c1, starts C2 and C3 (both inherit c1) and nests them. */
+	ASSERT_LT(0, agent_spawn(&self->n, &self->c2));
+	ASSERT_LT(0, agent_spawn(&self->n, &self->c3));
+	EXPECT_EQ(self->id1, contid_of(_metadata, self->c2.pid));
+	m = log->n;
+	ASSERT_EQ(0, agent_set(&self->n, self->c2.pid, self->id2));
+	expect_set(_metadata, log, m, self->c2.pid, self->id2, self->ch1, 1, self->n.pid,
+		   set_len(self->id2), self->ch1);
+	m = log->n;
+	ASSERT_EQ(0, agent_set(&self->n, self->c3.pid, self->id3));
+	expect_set(_metadata, log, m, self->c3.pid, self->id3, self->ch1, 1, self->n.pid,
+		   set_len(self->id3), self->ch1);
+
+	/* C2 starts G (inherits c2); G starts X and nests it in turn. */
+	ASSERT_LT(0, agent_spawn(&self->c2, &self->g));
+	ASSERT_LT(0, agent_spawn(&self->g, &self->x));
+	EXPECT_EQ(self->id2, contid_of(_metadata, self->x.pid));
+	m = log->n;
+	ASSERT_EQ(0, agent_set(&self->g, self->x.pid, self->id4));
+	expect_set(_metadata, log, m, self->x.pid, self->id4, self->ch2, 1, self->g.pid,
+		   set_len(self->id4), self->ch2);
+
+	EXPECT_EQ(self->id1, contid_of(_metadata, self->n.pid));
+	EXPECT_EQ(self->id2, contid_of(_metadata, self->c2.pid));
+	EXPECT_EQ(self->id3, contid_of(_metadata, self->c3.pid));
+	EXPECT_EQ(self->id2, contid_of(_metadata, self->g.pid));
+	EXPECT_EQ(self->id4, contid_of(_metadata, self->x.pid));
+	/* The nested orchestrators read the ids of their trees too. */
+	EXPECT_EQ(0, agent_call(&self->n, 'R', self->c2.pid, 0).err);
+	EXPECT_EQ((int64_t)self->id2, agent_call(&self->n, 'R', self->c2.pid, 0).val);
+	EXPECT_EQ((int64_t)self->id4, agent_call(&self->g, 'R', self->x.pid, 0).val);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ */
+
+/* 1. Nested sets, chains in CONTAINER_INFO and rules on any chain element. */
+TEST_F(nest, nested_orchestrators)
+{
+	struct alog *log = &self->log;
+	struct arule rp, req, rne;
+	struct agent h_untagged;
+	int m;
+
+	build_tree(_metadata, self);
+	if (_metadata->exit_code != KSFT_PASS)
+		return;
+	/* N, C2, C3, G and X hold four objects. */
+	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
+		     self->base_netns + 4);
+	/* Nothing has been dropped. */
+	EXPECT_EQ(0, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+
+	/* An event of X, selected by pid only: the full chain of X. */
+	uname_rule(&rp, self->key, 0, 0, self->x.pid);
+	ASSERT_EQ(0, add_rule(self, &rp));
+	m = log->n;
+	do_uname(_metadata, &self->x);
+	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
+	ASSERT_EQ(0, del_rule(self, &rp));
+
+	/* containerid=c1 matches every task whose chain holds c1. */
+	ASSERT_LT(0, agent_start(&h_untagged));
+	uname_rule(&req, self->key, AUDIT_EQUAL, self->id1, 0);
+	ASSERT_EQ(0, add_rule(self, &req));
+	m = log->n;
+	do_uname(_metadata, &h_untagged);
+	do_uname(_metadata, &self->x);
+	do_uname(_metadata, &self->c3);
+	do_uname(_metadata, &self->n);
+	do_uname(_metadata, &self->g);
+	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
+	expect_uname(_metadata, log, m, self->c3.pid, self->key, self->ch3);
+	expect_uname(_metadata, log, m, self->n.pid, self->key, self->ch1);
+	expect_uname(_metadata, log, m, self->g.pid, self->key, self->ch2);
+	/* Logged before the ones above: it would be there by now. */
+	EXPECT_EQ(0, UNAME_COUNT(log, h_untagged.pid, self->key));
+	ASSERT_EQ(0, del_rule(self, &req));
+
+	/* containerid!=c2 matches when no element of the chain is c2. */
+	uname_rule(&rne, self->key, AUDIT_NOT_EQUAL, self->id2, 0);
+	ASSERT_EQ(0, add_rule(self, &rne));
+	m = log->n;
+	do_uname(_metadata, &self->x);
+	do_uname(_metadata, &self->g);
+	do_uname(_metadata, &self->c2);
+	do_uname(_metadata, &self->c3);
+	do_uname(_metadata, &self->n);
+	do_uname(_metadata, &h_untagged);
+	expect_uname(_metadata, log, m, self->c3.pid, self->key, self->ch3);
+	expect_uname(_metadata, log, m, self->n.pid, self->key, self->ch1);
+	expect_uname(_metadata, log, m, h_untagged.pid, self->key, NULL);
+	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
+				   KV("pid", i64s(self->x.pid), "key", self->key)));
+	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
+				   KV("pid", i64s(self->g.pid), "key", self->key)));
+	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
+				   KV("pid", i64s(self->c2.pid), "key", self->key)));
+	ASSERT_EQ(0, del_rule(self, &rne));
+
+	/* containerid=c4 matches X only. */
+	uname_rule(&req, self->key, AUDIT_EQUAL, self->id4, 0);
+	ASSERT_EQ(0, add_rule(self, &req));
+	m = log->n;
+	do_uname(_metadata, &self->g);
+	do_uname(_metadata, &self->n);
+	do_uname(_metadata, &self->x);
+	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
+	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
+				   KV("pid", i64s(self->g.pid), "key", self->key)));
+	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
+				   KV("pid", i64s(self->n.pid), "key", self->key)));
+	ASSERT_EQ(0, del_rule(self, &req));
+}
+
+/* 2a. Nobody may set its own contid, not even a nested orchestrator. */
+TEST_F(nest, refuse_self_set)
+{
+	uint64_t v = random_contid();
+	int m;
+
+	build_tree(_metadata, self);
+	if (_metadata->exit_code != KSFT_PASS)
+		return;
+	m = self->log.n;
+	EXPECT_EQ(EXDEV, agent_set(&self->n, 0, v));
+	expect_set(_metadata, &self->log, m, self->n.pid, v, self->ch1, 0, self->n.pid,
+		   -EXDEV, self->ch1);
+	EXPECT_EQ(self->id1, contid_of(_metadata, self->n.pid));
+	/* G, which owns c4, cannot nest itself either. */
+	m = self->log.n;
+	EXPECT_EQ(EXDEV, agent_set(&self->g, 0, v));
+	expect_set(_metadata, &self->log, m, self->g.pid, v, self->ch2, 0, self->g.pid,
+		   -EXDEV, self->ch2);
+	EXPECT_EQ(self->id2, contid_of(_metadata, self->g.pid));
+	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
+		     self->base_netns + 4);
+}
+
+/* 2b. A live contid belongs to its owner: H may inject c1 into more tasks,
+ * another orchestrator may not take it (ENOTUNIQ). */
+TEST_F(nest, refuse_non_owner_injection)
+{
+	struct agent q;
+	struct target t;
+	struct trep r;
+	pid_t b;
+	int m;
+
+	build_tree(_metadata, self);
+	if (_metadata->exit_code != KSFT_PASS)
+		return;
+	/* Q: a sibling of N, an orchestrator with no contid. */
+	ASSERT_LT(0, agent_start(&q));
+	r = agent_call(&q, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	b = r.val;
+	m = self->log.n;
+	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id1));
+	expect_set(_metadata, &self->log, m, b, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
+	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	/* The same for a nested id: c2 is N's. */
+	m = self->log.n;
+	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id2));
+	expect_set(_metadata, &self->log, m, b, self->id2, "-1", 0, q.pid, -ENOTUNIQ, NULL);
+	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
+		     self->base_netns + 4);
+
+	/* H, the owner of c1, injects a fresh task into it: same object. */
+	ASSERT_LT(0, target_start(&t));
+	m = self->log.n;
+	EXPECT_EQ(0, contid_set(t.pid, self->id1));
+	expect_set(_metadata, &self->log, m, t.pid, self->id1, "-1", 1, getpid(),
+		   set_len(self->id1), NULL);
+	EXPECT_EQ(self->id1, contid_of(_metadata, t.pid));
+	expect_stats(_metadata, self->base_tasks + 6, self->base_objects + 4,
+		     self->base_netns + 4);
+}
+
+/* 2c. A nested orchestrator cannot reach over the one nested below it, and
+ * the outer orchestrator cannot re-tag a nested task (EEXIST). */
+TEST_F(nest, refuse_reach_over_and_outer_retag)
+{
+	uint64_t v = random_contid();
+	struct trep r;
+	pid_t y;
+	int m;
+
+	build_tree(_metadata, self);
+	if (_metadata->exit_code != KSFT_PASS)
+		return;
+	/* Y: a child of G, in c2 (owned by N). */
+	r = agent_call(&self->g, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	y = r.val;
+	EXPECT_EQ(self->id2, contid_of(_metadata, y));
+
+	/* N owns c2: it set it, it cannot nest below it. */
+	m = self->log.n;
+	EXPECT_EQ(EEXIST, agent_set(&self->n, y, v));
+	expect_set(_metadata, &self->log, m, y, v, self->ch2, 0, self->n.pid, -EEXIST,
+		   self->ch1);
+	EXPECT_EQ(self->id2, contid_of(_metadata, y));
+
+	/* N cannot re-tag X either: c4 is G's, and N is not below G. */
+	m = self->log.n;
+	EXPECT_EQ(EEXIST, agent_set(&self->n, self->x.pid, v));
+	expect_set(_metadata, &self->log, m, self->x.pid, v, self->ch4, 0, self->n.pid,
+		   -EEXIST, self->ch1);
+	EXPECT_EQ(self->id4, contid_of(_metadata, self->x.pid));
+
+	/* H, the outermost orchestrator, cannot re-tag X (its descendant). */
+	m = self->log.n;
+	EXPECT_EQ(EEXIST, contid_set(self->x.pid, v));
+	expect_set(_metadata, &self->log, m, self->x.pid, v, self->ch4, 0, getpid(), -EEXIST,
+		   NULL);
+	EXPECT_EQ(self->id4, contid_of(_metadata, self->x.pid));
+
+	/* Nor C3 (childless), whose c3 N set. */
+	m = self->log.n;
+	EXPECT_EQ(EEXIST, contid_set(self->c3.pid, v));
+	expect_set(_metadata, &self->log, m, self->c3.pid, v, self->ch3, 0, getpid(),
+		   -EEXIST, NULL);
+	EXPECT_EQ(self->id3, contid_of(_metadata, self->c3.pid));
+
+	/* The owner of c4 cannot set X a second time either. */
+	m = self->log.n;
+	EXPECT_EQ(EEXIST, agent_set(&self->g, self->x.pid, v));
+	expect_set(_metadata, &self->log, m, self->x.pid, v, self->ch4, 0, self->g.pid,
+		   -EEXIST, self->ch2);
+	EXPECT_EQ(self->id4, contid_of(_metadata, self->x.pid));
+
+	/* None of the refused ids got an object. */
+	expect_stats(_metadata, self->base_tasks + 6, self->base_objects + 4,
+		     self->base_netns + 4);
+}
+
+/* 2d. An orchestrator in a user namespace, without a contid of its own:
+ * no privilege (EPERM), for setting and for reading. */
+TEST_F(nest, refuse_userns_without_contid)
+{
+	uint64_t v = random_contid();
+	struct agent u;
+	struct trep r;
+	pid_t c;
+	int m;
+
+	ASSERT_LT(0, agent_start(&u));
+	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
+	r = agent_call(&u, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = r.val;
+	m = self->log.n;
+	EXPECT_EQ(EPERM, agent_set(&u, c, v));
+	expect_set(_metadata, &self->log, m, c, v, "-1", 0, u.pid, -EPERM, NULL);
+	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, c));
+	EXPECT_EQ(EPERM, agent_call(&u, 'R', c, 0).err);
+	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
+}
+
+/* 2e. The same orchestrator with a contid the host assigned: it may nest
+ * its own child (chain new,^host) and read it, but nothing outside its
+ * subtree (EXDEV), even in its own user namespace. */
+TEST_F(nest, userns_with_host_contid)
+{
+	uint64_t h = random_contid(), v = random_contid(), w = random_contid();
+	char hch[32], vch[64];
+	struct agent u;
+	struct trep r;
+	pid_t c, o;
+	int m;
+
+	snprintf(hch, sizeof(hch), "%s", u64s(h));
+	snprintf(vch, sizeof(vch), "%s,^%s", u64s(v), hch);
+	ASSERT_LT(0, agent_start(&u));
+	m = self->log.n;
+	ASSERT_EQ(0, contid_set(u.pid, h));
+	expect_set(_metadata, &self->log, m, u.pid, h, "-1", 1, getpid(), set_len(h), NULL);
+	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
+
+	/* A child forked in the new user namespace. */
+	r = agent_call(&u, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = r.val;
+	EXPECT_EQ(h, contid_of(_metadata, c));
+	r = agent_call(&u, 'R', c, 0);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ((int64_t)h, r.val);
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&u, c, v));
+	expect_set(_metadata, &self->log, m, c, v, hch, 1, u.pid, set_len(v), hch);
+	EXPECT_EQ(v, contid_of(_metadata, c));
+	r = agent_call(&u, 'R', c, 0);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ((int64_t)v, r.val);
+	expect_stats(_metadata, self->base_tasks + 2, self->base_objects + 2,
+		     self->base_netns + 2);
+
+	/* An orphan of its subtree: in its user namespace, now our child. */
+	r = agent_call(&u, 'O', 0, 0);
+	ASSERT_EQ(0, r.err);
+	o = r.val;
+	ASSERT_EQ(getpid(), ppid_of(o));
+	EXPECT_EQ(h, contid_of(_metadata, o));
+	m = self->log.n;
+	EXPECT_EQ(EXDEV, agent_set(&u, o, w));
+	expect_set(_metadata, &self->log, m, o, w, hch, 0, u.pid, -EXDEV, hch);
+	EXPECT_EQ(h, contid_of(_metadata, o));
+	expect_stats(_metadata, self->base_tasks + 3, self->base_objects + 2,
+		     self->base_netns + 2);
+}
+
+/*
+ * wait_drop - the one op=drop record of an object: "op=drop contid=<id>
+ * old-contid=<chain> res=1", alone in its event.  Returns its index.
+ */
+static int wait_drop(struct __test_metadata *_metadata, struct alog *log, int from,
+		     uint64_t id, const char *chain)
+{
+	char want[256];
+	int i;
+
+	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_CONTAINER,
+			 KV("op", "drop", "contid", u64s(id)));
+	if (i < 0)
+		alog_dump(log, from, stderr);
+	EXPECT_LE(0, i) TH_LOG("no op=drop record for %s", chain);
+	if (i < 0)
+		return -1;
+	snprintf(want, sizeof(want), "op=drop contid=%s old-contid=%s res=1", u64s(id), chain);
+	EXPECT_STREQ(want, log->recs[i].body);
+	return i;
+}
+
+/* After the final barrier: @i is the only record of its event and the
+ * only op=drop record of @id. */
+static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log, int i,
+			     uint64_t id)
+{
+	unsigned long serial;
+
+	if (i < 0)
+		return;
+	serial = log->recs[i].serial;
+	EXPECT_NE(0, serial);
+	EXPECT_EQ(1, alog_event_count(log, serial, 0));
+	if (alog_event_count(log, serial, 0) != 1)
+		dump_event(_metadata, log, serial);
+	EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_SYSCALL));
+	EXPECT_EQ(1, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(id)));
+}
+
+/* 3. Every object is dropped once its last holder is gone, nested objects
+ * first; then c1 is free for another orchestrator. */
+TEST_F(nest, drop_and_reuse)
+{
+	struct alog *log = &self->log;
+	struct agent q, b;
+	int m, m2, d1, d2, d3, d4;
+	long t, o;
+
+	build_tree(_metadata, self);
+	if (_metadata->exit_code != KSFT_PASS)
+		return;
+	/* Q, another orchestrator, cannot have c1 while it is live. */
+	ASSERT_LT(0, agent_start(&q));
+	ASSERT_LT(0, agent_spawn(&q, &b));
+	m = log->n;
+	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b.pid, self->id1));
+	expect_set(_metadata, log, m, b.pid, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
+	ASSERT_EQ(0, acid_stats(&t, &o));
+	EXPECT_EQ(self->base_tasks + 5, t);
+	EXPECT_EQ(self->base_objects + 4, o);
+
+	EXPECT_EQ(0, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+	m = log->n;
+
+	/* X, the only holder of c4, exits (a zombie of G): c4 is dropped. */
+	ASSERT_EQ(0, kill(self->x.pid, SIGKILL));
+	d4 = wait_drop(_metadata, log, m, self->id4, self->ch4);
+	expect_stats(_metadata, self->base_tasks + 4, self->base_objects + 3,
+		     self->base_netns + 3);
+
+	/*
+	 * N, the only task of c1, exits: c1 stays live (still not Q's), since the
+	 * nested c2 and c3 still hold it.  Q's attempt is logged after N's
+	 * exit, so it is the barrier for the absence of any other drop.
+	 */
+	ASSERT_EQ(0, kill(self->n.pid, SIGKILL));
+	ASSERT_EQ(self->n.pid, waitpid(self->n.pid, NULL, 0));
+	expect_stats(_metadata, self->base_tasks + 3, self->base_objects + 3,
+		     self->base_netns + 2);
+	m2 = log->n;
+	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b.pid, self->id1));
+	expect_set(_metadata, log, m2, b.pid, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
+	EXPECT_EQ(1, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+
+	/* The rest of the tree (C2, G, C3, X's zombie) goes. */
+	agent_kill_tree(&self->n);
+	self->c2.pid = self->c3.pid = self->g.pid = self->x.pid = 0;
+	d2 = wait_drop(_metadata, log, m, self->id2, self->ch2);
+	d3 = wait_drop(_metadata, log, m, self->id3, self->ch3);
+	d1 = wait_drop(_metadata, log, m, self->id1, self->ch1);
+	/* A parent outlives its nested children. */
+	EXPECT_LT(d4, d2);
+	EXPECT_LT(d2, d1);
+	EXPECT_LT(d3, d1);
+	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
+
+	/* c1 is free: Q may take it for its own child, as a top-level id. */
+	m = log->n;
+	EXPECT_EQ(0, agent_set(&q, b.pid, self->id1));
+	expect_set(_metadata, log, m, b.pid, self->id1, "-1", 1, q.pid, set_len(self->id1),
+		   NULL);
+	EXPECT_EQ(self->id1, contid_of(_metadata, b.pid));
+	expect_stats(_metadata, self->base_tasks + 1, self->base_objects + 1,
+		     self->base_netns + 1);
+
+	/* That set's record is the barrier: each drop was logged once, alone. */
+	check_drop_alone(_metadata, log, d4, self->id4);
+	check_drop_alone(_metadata, log, d2, self->id2);
+	check_drop_alone(_metadata, log, d3, self->id3);
+	check_drop_alone(_metadata, log, d1, self->id1);
+
+	/* B's events show the new object's chain: c1 alone. */
+	{
+		struct arule rp;
+
+		uname_rule(&rp, self->key, 0, 0, b.pid);
+		ASSERT_EQ(0, add_rule(self, &rp));
+		m = log->n;
+		do_uname(_metadata, &b);
+		expect_uname(_metadata, log, m, b.pid, self->key, self->ch1);
+		ASSERT_EQ(0, del_rule(self, &rp));
+	}
+
+	/* Q's c1 goes when B does: one more drop of c1, chain c1. */
+	m = log->n;
+	agent_kill_tree(&q);
+	d1 = wait_drop(_metadata, log, m, self->id1, self->ch1);
+	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
+	EXPECT_EQ(2, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(self->id1)));
+}
+
+TEST_HARNESS_MAIN
