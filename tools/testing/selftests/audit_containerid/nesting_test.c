@@ -297,7 +297,8 @@ static int agent_set(const struct agent *a, pid_t pid, uint64_t id)
 }
 
 /* Kill top agent @a's process group and reap every member (the orphans
- * among them are our children too: we are a subreaper). */
+ * among them are our children too: we are a subreaper).
+ */
 static void agent_kill_tree(struct agent *a)
 {
 	int i;
@@ -376,7 +377,8 @@ FIXTURE_SETUP(nest)
 	self->nrules = 0;
 	snprintf(self->key, sizeof(self->key), "acid-nest-%" PRIu64, random_contid());
 	/* Real audit contexts, so that every set attempt has its SYSCALL
-	 * record (see containerid_test.c). */
+	 * record (see containerid_test.c).
+	 */
 	arule_init(&self->never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
 	arule_arch(&self->never);
 	arule_syscall(&self->never, __NR_acct);
@@ -424,7 +426,8 @@ static int del_rule(FIXTURE_DATA(nest) *self, const struct arule *r)
 }
 
 /* exit,always -F arch=<native> -S uname [-F containerid<op>id]
- * [-F pid=pid] -k key */
+ * [-F pid=pid] -k key
+ */
 static void uname_rule(struct arule *r, const char *key, uint32_t op, uint64_t id, pid_t pid)
 {
 	arule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
@@ -596,7 +599,8 @@ static int expect_uname(struct __test_metadata *_metadata, struct alog *log, int
 /* Wait (briefly: the counters drop just after the records are logged) for
  * the /proc/audit_containerid counters to read @tasks, @objects and @netns
  * (the (network namespace, object) entries with tasks: here every task is
- * in the initial network namespace, so one per object that has tasks). */
+ * in the initial network namespace, so one per object that has tasks).
+ */
 static void expect_stats(struct __test_metadata *_metadata, long tasks, long objects,
 			 long netns)
 {
@@ -683,7 +687,7 @@ TEST_F(nest, nested_orchestrators)
 {
 	struct alog *log = &self->log;
 	struct arule rp, req, rne;
-	struct agent h_untagged;
+	struct agent plain;
 	int m;
 
 	build_tree(_metadata, self);
@@ -704,11 +708,11 @@ TEST_F(nest, nested_orchestrators)
 	ASSERT_EQ(0, del_rule(self, &rp));
 
 	/* containerid=c1 matches every task whose chain holds c1. */
-	ASSERT_LT(0, agent_start(&h_untagged));
+	ASSERT_LT(0, agent_start(&plain));
 	uname_rule(&req, self->key, AUDIT_EQUAL, self->id1, 0);
 	ASSERT_EQ(0, add_rule(self, &req));
 	m = log->n;
-	do_uname(_metadata, &h_untagged);
+	do_uname(_metadata, &plain);
 	do_uname(_metadata, &self->x);
 	do_uname(_metadata, &self->c3);
 	do_uname(_metadata, &self->n);
@@ -718,7 +722,7 @@ TEST_F(nest, nested_orchestrators)
 	expect_uname(_metadata, log, m, self->n.pid, self->key, self->ch1);
 	expect_uname(_metadata, log, m, self->g.pid, self->key, self->ch2);
 	/* Logged before the ones above: it would be there by now. */
-	EXPECT_EQ(0, UNAME_COUNT(log, h_untagged.pid, self->key));
+	EXPECT_EQ(0, UNAME_COUNT(log, plain.pid, self->key));
 	ASSERT_EQ(0, del_rule(self, &req));
 
 	/* containerid!=c2 matches when no element of the chain is c2. */
@@ -730,10 +734,10 @@ TEST_F(nest, nested_orchestrators)
 	do_uname(_metadata, &self->c2);
 	do_uname(_metadata, &self->c3);
 	do_uname(_metadata, &self->n);
-	do_uname(_metadata, &h_untagged);
+	do_uname(_metadata, &plain);
 	expect_uname(_metadata, log, m, self->c3.pid, self->key, self->ch3);
 	expect_uname(_metadata, log, m, self->n.pid, self->key, self->ch1);
-	expect_uname(_metadata, log, m, h_untagged.pid, self->key, NULL);
+	expect_uname(_metadata, log, m, plain.pid, self->key, NULL);
 	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
 				   KV("pid", i64s(self->x.pid), "key", self->key)));
 	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
@@ -782,7 +786,8 @@ TEST_F(nest, refuse_self_set)
 }
 
 /* 2b. A live contid belongs to its owner: H may inject c1 into more tasks,
- * another orchestrator may not take it (ENOTUNIQ). */
+ * another orchestrator may not take it (ENOTUNIQ).
+ */
 TEST_F(nest, refuse_non_owner_injection)
 {
 	struct agent q;
@@ -823,7 +828,8 @@ TEST_F(nest, refuse_non_owner_injection)
 }
 
 /* 2c. A nested orchestrator cannot reach over the one nested below it, and
- * the outer orchestrator cannot re-tag a nested task (EEXIST). */
+ * the outer orchestrator cannot re-tag a nested task (EEXIST).
+ */
 TEST_F(nest, refuse_reach_over_and_outer_retag)
 {
 	uint64_t v = random_contid();
@@ -881,7 +887,8 @@ TEST_F(nest, refuse_reach_over_and_outer_retag)
 }
 
 /* 2d. An orchestrator in a user namespace, without a contid of its own:
- * no privilege (EPERM), for setting and for reading. */
+ * no privilege (EPERM), for setting and for reading.
+ */
 TEST_F(nest, refuse_userns_without_contid)
 {
 	uint64_t v = random_contid();
@@ -905,7 +912,8 @@ TEST_F(nest, refuse_userns_without_contid)
 
 /* 2e. The same orchestrator with a contid the host assigned: it may nest
  * its own child (chain new,^host) and read it, but nothing outside its
- * subtree (EXDEV), even in its own user namespace. */
+ * subtree (EXDEV), even in its own user namespace.
+ */
 TEST_F(nest, userns_with_host_contid)
 {
 	uint64_t h = random_contid(), v = random_contid(), w = random_contid();
@@ -978,7 +986,8 @@ static int wait_drop(struct __test_metadata *_metadata, struct alog *log, int fr
 }
 
 /* After the final barrier: @i is the only record of its event and the
- * only op=drop record of @id. */
+ * only op=drop record of @id.
+ */
 static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log, int i,
 			     uint64_t id)
 {
@@ -996,7 +1005,8 @@ static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log
 }
 
 /* 3. Every object is dropped once its last holder is gone, nested objects
- * first; then c1 is free for another orchestrator. */
+ * first; then c1 is free for another orchestrator.
+ */
 TEST_F(nest, drop_and_reuse)
 {
 	struct alog *log = &self->log;
@@ -1042,7 +1052,10 @@ TEST_F(nest, drop_and_reuse)
 
 	/* The rest of the tree (C2, G, C3, X's zombie) goes. */
 	agent_kill_tree(&self->n);
-	self->c2.pid = self->c3.pid = self->g.pid = self->x.pid = 0;
+	self->c2.pid = 0;
+	self->c3.pid = 0;
+	self->g.pid = 0;
+	self->x.pid = 0;
 	d2 = wait_drop(_metadata, log, m, self->id2, self->ch2);
 	d3 = wait_drop(_metadata, log, m, self->id3, self->ch3);
 	d1 = wait_drop(_metadata, log, m, self->id1, self->ch1);
