@@ -6,8 +6,8 @@
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
 #
 # The source tree is a git repository tagged "base" at the pristine tarball; the series is
-# applied with "git am", so a changed series resets only the files it touches and the
-# out-of-tree build in build/kbuild rebuilds only what changed.
+# applied as commits on top of it and checked out, so a changed series rewrites only the
+# files whose content changes and the out-of-tree build in build/kbuild rebuilds only that.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,16 +46,25 @@ prepare() {
 	have=$(cat "$top/build/.series-applied" 2>/dev/null || true)
 	[ "$want" = "$have" ] && return 0
 	echo "kernel: applying patches/linux-6.12 ($(series_list | wc -l) patches)"
-	git -C "$src" am --abort >/dev/null 2>&1 || true
-	git -C "$src" reset -q --hard base
-	local p
+	# Build the patched tree in a scratch index, then check it out: only
+	# files whose content differs from what is there now are rewritten,
+	# so the build stays incremental when the series changes.
+	local idx=$top/build/.series-index commit p
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git -C "$src" read-tree base
+	commit=$(git -C "$src" rev-parse base)
 	for p in $(series_list); do
-		if ! git -C "$src" "${git_id[@]}" am -q --keep-cr "$series_dir/$p"; then
-			git -C "$src" am --abort >/dev/null 2>&1 || true
+		if ! GIT_INDEX_FILE=$idx git -C "$src" apply --cached "$series_dir/$p"; then
+			rm -f "$idx"
 			echo "kernel: ERROR: patch $p does not apply to $(git -C "$src" log -1 --format=%s base)" >&2
 			exit 1
 		fi
+		commit=$(GIT_INDEX_FILE=$idx git -C "$src" "${git_id[@]}" commit-tree \
+			"$(GIT_INDEX_FILE=$idx git -C "$src" write-tree)" -p "$commit" \
+			-m "$(sed -n 's/^Subject: //p' "$series_dir/$p" | head -1)")
 	done
+	rm -f "$idx"
+	git -C "$src" checkout -q -f --detach "$commit"
 	echo "$want" > "$top/build/.series-applied"
 }
 
