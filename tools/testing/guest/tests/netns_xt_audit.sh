@@ -147,7 +147,7 @@ start() {
 	pid=$!
 	PIDS="$PIDS $pid"
 }
-go() { echo go > $T/$1.go; }
+go() { timeout 20 sh -c "echo go > $T/$1.go" || fail "$1 does not read $T/$1.go"; }
 tag() { echo $2 > /proc/$1/containerid || fail "set $2 on $1"; }
 netns() { readlink /proc/$1/ns/net; }
 # wait_for DESC COND: poll a state condition (no record marks it).
