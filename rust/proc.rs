@@ -169,6 +169,7 @@ fn set(target: *mut bindings::task_struct, value: u64) -> Result<Option<ContidRe
                 TASKS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             }
             if let Some(f) = fresh.as_ref() {
+                f.mark_used();
                 if let Err(e) = reg.insert(f) {
                     // The target keeps the object; it is just not protected
                     // against reuse of its identifier.  Out of memory only.

@@ -14,7 +14,7 @@
 //! their last reference goes.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -114,6 +114,9 @@ pub(crate) struct ContainerObject {
     rcu: Opaque<bindings::callback_head>,
     id: ContainerId,
     holders: AtomicUsize,
+    /// Was the object ever given to a task?  A fresh object whose set was
+    /// refused is released without a trace (no `op=drop`).
+    used: AtomicBool,
     owner: *mut bindings::task_struct,
     parent: *const ContainerObject,
 }
@@ -138,6 +141,7 @@ impl ContainerObject {
                 rcu: Opaque::uninit(),
                 id,
                 holders: AtomicUsize::new(1),
+                used: AtomicBool::new(false),
                 owner: leader,
                 parent,
             },
@@ -163,6 +167,12 @@ impl ContainerObject {
         let raw = KBox::into_raw(obj);
         // SAFETY: `raw` comes from a live `KBox` and is not null.
         Ok(ContidRef(unsafe { NonNull::new_unchecked(raw) }))
+    }
+
+    /// Records that the object was given to a task, so that its release
+    /// is logged.
+    pub(crate) fn mark_used(&self) {
+        self.used.store(true, Ordering::Relaxed);
     }
 
     /// The identifier.
@@ -223,7 +233,9 @@ impl ContainerObject {
     unsafe fn release(this: NonNull<ContainerObject>) {
         // SAFETY: Valid until the RCU callback below runs.
         let obj = unsafe { this.as_ref() };
-        crate::record::log_drop(obj);
+        if obj.used.load(Ordering::Relaxed) {
+            crate::record::log_drop(obj);
+        }
         registry().lock().remove(obj);
         if !obj.parent.is_null() {
             // SAFETY: Our reference on the parent (type invariant).

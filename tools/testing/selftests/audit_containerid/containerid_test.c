@@ -378,6 +378,11 @@ TEST_F(contid, exdev_parent)
 	expect_unset(_metadata, getpid());
 	check_set_record(_metadata, &self->log, getpid(), u64s(x), "-1", 0, w.pid,
 			 -(long)r.err);
+	/*
+	 * x was never given to a task: no drop of it.  A drop would be logged
+	 * before the set record, which has arrived, so it would be here.
+	 */
+	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(x)));
 }
 
 TEST_F(contid, eexist_second_set)
@@ -403,6 +408,8 @@ TEST_F(contid, eexist_second_set)
 	/* The refused same-value set is the second of those two. */
 	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid), "contid",
 				u64s(x), "old-contid", u64s(x), "res", "0"));
+	/* y was refused before any task had it: it was never dropped. */
+	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(y)));
 }
 
 TEST_F(contid, enotuniq_injection_and_reuse)
