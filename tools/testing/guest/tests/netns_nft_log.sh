@@ -10,7 +10,6 @@ set -u
 LOG=/var/log/audit/audit.log
 T=/tmp/nsn.$$
 PIDS=""
-RULES=""
 mkdir -p $T
 
 cleanup() {

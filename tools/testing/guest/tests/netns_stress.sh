@@ -5,10 +5,11 @@
 # exits; a child that unshares, enters an anchor's netns and comes back; a
 # nested contid set on a child that is unsharing; a fork and exit inside an
 # anchor's netns; a plain fork; a child that enters an anchor's netns and
-# comes back; a child that hops from one anchor's netns to another's.  Afterwards every anchor's netns lists exactly its
-# anchor's contid, the init netns none, /proc/audit_containerid counts only
-# the anchors, and once they exit the counters are back at their start
-# values and a netns without tagged tasks logs no CONTAINER_INFO.
+# comes back; a child that hops from one anchor's netns to another's.
+# Afterwards every anchor's netns lists exactly its anchor's contid, the
+# init netns none, /proc/audit_containerid counts only the anchors, and
+# once they exit the counters are back at their start values and a netns
+# without tagged tasks logs no CONTAINER_INFO.
 #
 #   netns_stress.sh [N [P]]   (default N=400 iterations for each of P=4
 #                              drivers: 1600 iterations, about 2800 netns
@@ -18,8 +19,8 @@ set -u
 LOG=/var/log/audit/audit.log
 T=/tmp/nss.$$
 PIDS=""
-RULES=""
 mkdir -p $T
+export T
 
 cleanup() {
 	for p in $PIDS; do kill -9 $p 2>/dev/null; done
@@ -191,7 +192,8 @@ iptables -A OUTPUT -o lo -p icmp -j AUDIT --type accept || fail "iptables -A"
 expect_stats $K $K $K "anchors"
 
 cat > $T/driver.sh <<'DRIVER'
-# driver.sh P N BASE ANCHOR...: one driver's iterations (runs tagged).
+# driver.sh P N BASE ANCHOR...: one driver's iterations (runs tagged);
+# the number of failed ones goes to $T/d<P>.bad.
 p=$1 n=$2 base=$3
 shift 3
 K=$#
@@ -220,7 +222,6 @@ while [ $i -lt $n ]; do
 done
 echo $bad > $T/d$p.bad
 DRIVER
-sed -i "s|\$T/d|$T/d|" $T/driver.sh
 
 t0=$(date +%s)
 p=1

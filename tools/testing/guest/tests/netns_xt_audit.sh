@@ -14,7 +14,6 @@ set -u
 LOG=/var/log/audit/audit.log
 T=/tmp/nsx.$$
 PIDS=""
-RULES=""
 mkdir -p $T
 
 cleanup() {
