@@ -9,17 +9,21 @@
  *    numbered from 2 (from 1 when the sender has none);
  *  - user messages (AUDIT_USER, 1100-1199, 2100-2999): the sender's
  *    CONTAINER_INFO in the same event as its message;
- *  - standalone records (ANOM_ABEND, SECCOMP) of a task with a contid.
+ *  - standalone records (ANOM_ABEND, SECCOMP) of a task with a contid;
+ *  - a child cloned with CLONE_NEWNET takes its contid into the new netns,
+ *    whose packets (iptables AUDIT target) are attributed to it.
  *
  * Tasks without a contid get no CONTAINER_INFO and no record= field.  A
  * standalone event has no EOE record: all its records are known to have
  * arrived once a later "barrier" user message has (delivery is in order).
  */
+#include <sched.h>
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "audit_nl.h"
 #include "../kselftest_harness.h"
@@ -81,6 +85,7 @@ enum {
 	OP_USER = 'm',		/* audit message of type a, "acid-attr-<b>" */
 	OP_SEGV = 'v',		/* write through a NULL pointer */
 	OP_SECCOMP = 'c',	/* filter getppid() with action a, call it */
+	OP_CLONE_NEWNET = 'N',	/* clone(CLONE_NEWNET) a child that waits */
 };
 
 static int install_getppid_filter(uint32_t action)
@@ -164,6 +169,13 @@ static void actor_loop(int cfd, int rfd)
 			errno = install_getppid_filter((uint32_t)c.a);
 			if (!errno)
 				r.val = syscall(SYS_getppid);
+			break;
+		case OP_CLONE_NEWNET:
+			r.val = syscall(SYS_clone, (long)(CLONE_NEWNET | SIGCHLD), 0L, 0L, 0L, 0L);
+			if (r.val == 0) {
+				for (;;)
+					pause();
+			}
 			break;
 		default:
 			errno = EINVAL;
@@ -811,6 +823,91 @@ TEST_F(attr, seccomp_kill_process_tagged)
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	EXPECT_NE(self->log.recs[a].serial, self->log.recs[b].serial);
+}
+
+/* ---------------------------------------------------------------------
+ * clone(CLONE_NEWNET) (the shell tests cover unshare -n and setns, which
+ * busybox can do, and the nft log path)
+ */
+
+static ino_t netns_ino(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/* Poll the "netns" counter (an exit is seen a little after the kill). */
+static bool netns_stat_is(long want)
+{
+	long end = now_ms() + REC_TIMEOUT_MS;
+
+	while (acid_stat("netns") != want) {
+		if (now_ms() > end)
+			return false;
+		usleep(20000);
+	}
+	return true;
+}
+
+TEST_F(attr, netns_clone_newnet)
+{
+	uint64_t x = random_contid();
+	long n0 = acid_stat("netns");
+	int i, npkt = 0, from;
+	char cmd[512];
+	struct target s;
+	struct trep r;
+	uint64_t got;
+	pid_t c;
+
+	ASSERT_LE(0, n0);
+	actor_start(_metadata, &s, x);
+	ASSERT_EQ(n0 + 1, acid_stat("netns"));
+	r = target_call(&s, OP_CLONE_NEWNET, 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = (pid_t)r.val;
+	ASSERT_NE(0, netns_ino(c));
+	ASSERT_NE(netns_ino(s.pid), netns_ino(c));
+	ASSERT_EQ(0, contid_get(c, &got));
+	ASSERT_EQ(x, got);
+	/* (init netns, x) and (new netns, x) */
+	ASSERT_EQ(n0 + 2, acid_stat("netns"));
+
+	barrier(_metadata, &self->log);
+	from = self->log.n;
+	snprintf(cmd, sizeof(cmd),
+		 "nsenter --net=/proc/%d/ns/net sh -c 'ip link set lo up && "
+		 "iptables -A OUTPUT -o lo -p icmp -j AUDIT --type accept && "
+		 "ping -c 1 -W 5 127.0.0.1' > /dev/null", c);
+	ASSERT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
+	barrier(_metadata, &self->log);
+	for (i = from; i < self->log.n; i++) {
+		const struct arec *p = &self->log.recs[i];
+
+		if (p->type != AUDIT_NETFILTER_PKT)
+			continue;
+		npkt++;
+		EXPECT_TRUE(rec_match(p, 0, KV("saddr", "127.0.0.1", "daddr", "127.0.0.1",
+					     "proto", "1")))
+			TH_LOG("%s", p->text);
+		EXPECT_EQ(1, alog_event_count(&self->log, p->serial, AUDIT_CONTAINER_INFO));
+		expect_linked(_metadata, &self->log, i, u64s(x), 1);
+		if (_metadata->exit_code != KSFT_PASS) {
+			event_dump(&self->log, p->serial);
+			break;
+		}
+	}
+	EXPECT_LE(1, npkt) TH_LOG("no NETFILTER_PKT record");
+
+	/* The child's exit leaves the new netns without x; its parent keeps
+	 * (init netns, x). */
+	ASSERT_EQ(0, kill(c, SIGKILL));
+	EXPECT_TRUE(netns_stat_is(n0 + 1)) TH_LOG("netns %ld, want %ld", acid_stat("netns"), n0 + 1);
+	ASSERT_EQ(0, target_stop(&s));
+	EXPECT_TRUE(netns_stat_is(n0)) TH_LOG("netns %ld, want %ld", acid_stat("netns"), n0);
 }
 
 TEST_HARNESS_MAIN
