@@ -28,8 +28,6 @@
 #include "audit_nl.h"
 #include "../kselftest_harness.h"
 
-#define MAX_RULES 4
-
 #if defined(__x86_64__)
 #define ATTR_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -46,28 +44,17 @@
 FIXTURE(attr) {
 	struct alog log;
 	int nl;
-	struct arule rules[MAX_RULES];
-	int nrules;
+	struct rule_list rules;
 };
 
 FIXTURE_SETUP(attr)
 {
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
-	self->nl = audit_nl_open();
-	ASSERT_LE(0, self->nl);
-	self->nrules = 0;
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
 }
 
 FIXTURE_TEARDOWN(attr)
 {
-	int i;
-
-	reap_all();
-	for (i = self->nrules - 1; i >= 0; i--)
-		arule_del(self->nl, &self->rules[i]);
-	alog_close(&self->log);
-	close(self->nl);
+	fixture_close(&self->log, self->nl, &self->rules);
 }
 
 /* ---------------------------------------------------------------------
@@ -189,50 +176,13 @@ static void actor_loop(int cfd, int rfd)
 /* Fork an actor (its own process group), tagged with @id unless unset. */
 static pid_t actor_start(struct __test_metadata *_metadata, struct target *t, uint64_t id)
 {
-	int c[2], r[2];
-	uint64_t got = 0;
-	pid_t pid;
-
-	ASSERT_EQ(0, pipe2(c, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(r, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		setpgid(0, 0);
-		close(c[1]);
-		close(r[0]);
-		actor_loop(c[0], r[1]);
-		_exit(0);
-	}
-	setpgid(pid, pid);
-	close(c[0]);
-	close(r[1]);
-	t->pid = pid;
-	t->cmd = c[1];
-	t->rep = r[0];
-	if (acid_nchildren < MAX_CHILDREN)
-		acid_children[acid_nchildren++] = pid;
-	if (id != CONTID_UNSET) {
-		ASSERT_EQ(0, contid_set(pid, id));
-		ASSERT_EQ(0, contid_get(pid, &got));
-		ASSERT_EQ(id, got);
-	}
-	return pid;
+	ASSERT_LE(0, target_fork(t, actor_loop));
+	tag_task(_metadata, t->pid, id);
+	return t->pid;
 }
 
 /* A victim: a plain target, tagged with @id unless unset. */
-static pid_t victim_start(struct __test_metadata *_metadata, struct target *t, uint64_t id)
-{
-	uint64_t got = 0;
-
-	ASSERT_LT(0, target_start(t));
-	if (id != CONTID_UNSET) {
-		ASSERT_EQ(0, contid_set(t->pid, id));
-		ASSERT_EQ(0, contid_get(t->pid, &got));
-		ASSERT_EQ(id, got);
-	}
-	return t->pid;
-}
+#define victim_start(_metadata, t, id) target_start_tagged(_metadata, t, id)
 
 /* Reap actor @t that was told to die; returns its wait status. */
 static int actor_reap(struct target *t)
@@ -251,15 +201,6 @@ static int actor_reap(struct target *t)
  * Rules and records
  */
 
-static int add_rule(FIXTURE_DATA(attr) *self, const struct arule *r)
-{
-	int rc = arule_add(self->nl, r);
-
-	if (!rc && self->nrules < MAX_RULES)
-		self->rules[self->nrules++] = *r;
-	return rc;
-}
-
 /* exit,always -F arch=<native> -S kill -S tgkill -S tkill -S ptrace
  * -F pid=@pid: signals and ptrace of @pid get OBJ_PID records. */
 static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *self, pid_t pid)
@@ -273,7 +214,7 @@ static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *s
 	arule_syscall(&r, __NR_tkill);
 	arule_syscall(&r, __NR_ptrace);
 	arule_field(&r, AUDIT_PID, AUDIT_EQUAL, pid);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 }
 
 static const char *hex(unsigned long v)
@@ -303,16 +244,6 @@ static int event_find_kv(struct alog *log, unsigned long serial, int type,
 	if (count)
 		*count = n;
 	return first;
-}
-
-static void event_dump(struct alog *log, unsigned long serial)
-{
-	int i;
-
-	for (i = 0; i < log->n; i++)
-		if (log->recs[i].serial == serial)
-			fprintf(stderr, "#   event: type=%d %s\n", log->recs[i].type,
-				log->recs[i].text);
 }
 
 /* Send a user message from this (untagged) task and wait for it: every
@@ -414,7 +345,7 @@ static void expect_target_event(struct __test_metadata *_metadata, struct alog *
 		}
 	}
 	if (_metadata->exit_code != KSFT_PASS)
-		event_dump(log, serial);
+		event_log(_metadata, log, serial);
 }
 
 /* The SYSCALL record of @pid's syscall @nr with first argument @a0. */
@@ -542,8 +473,7 @@ TEST_F(attr, kill_process_group)
 		for (;;)
 			pause();
 	}
-	if (acid_nchildren < MAX_CHILDREN)
-		acid_children[acid_nchildren++] = u;
+	acid_child_add(u);
 	ASSERT_EQ(0, setpgid(u, v.pid));
 	ASSERT_EQ(v.pid, getpgid((pid_t)r.val));
 
@@ -564,14 +494,11 @@ TEST_F(attr, kill_nested_target_chain)
 	struct target s, v;
 	struct want_target w;
 	char chain[64];
-	struct trep r;
 	pid_t c;
 
 	actor_start(_metadata, &s, CONTID_UNSET);
 	victim_start(_metadata, &v, y);
-	r = target_call(&v, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	c = (pid_t)r.val;
+	c = target_child(_metadata, &v);
 	/* v, inside y, is the nested orchestrator of its child. */
 	ASSERT_EQ(0, target_call(&v, 'W', c, z).err);
 	ASSERT_EQ(0, contid_get(c, &got));
@@ -687,7 +614,7 @@ static void user_messages(struct __test_metadata *_metadata, struct alog *log, u
 			  alog_event_count(log, log->recs[i].serial, AUDIT_CONTAINER_INFO));
 		expect_linked(_metadata, log, i, chain, 1);
 		if (_metadata->exit_code != KSFT_PASS) {
-			event_dump(log, log->recs[i].serial);
+			event_log(_metadata, log, log->recs[i].serial);
 			return;
 		}
 	}
@@ -740,39 +667,33 @@ static int expect_standalone(struct __test_metadata *_metadata, struct alog *log
 	EXPECT_EQ(chain ? 1 : 0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
 	expect_linked(_metadata, log, i, chain, 1);
 	if (_metadata->exit_code != KSFT_PASS)
-		event_dump(log, serial);
+		event_log(_metadata, log, serial);
 	return i;
+}
+
+/* A SIGSEGV core dump: one ANOM_ABEND record with sig=11. */
+static void anom_abend(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+{
+	struct target t;
+	pid_t pid;
+	int status;
+
+	pid = actor_start(_metadata, &t, id);
+	EXPECT_EQ(EPIPE, target_call(&t, OP_SEGV, 0, 0).err);
+	status = actor_reap(&t);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
+	expect_standalone(_metadata, log, AUDIT_ANOM_ABEND, pid, id, KV("sig", "11", "res", "1"));
 }
 
 TEST_F(attr, anom_abend_tagged)
 {
-	uint64_t x = random_contid();
-	struct target t;
-	pid_t pid;
-	int status;
-
-	pid = actor_start(_metadata, &t, x);
-	EXPECT_EQ(EPIPE, target_call(&t, OP_SEGV, 0, 0).err);
-	status = actor_reap(&t);
-	ASSERT_TRUE(WIFSIGNALED(status));
-	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
-	expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, x,
-			  KV("sig", "11", "res", "1"));
+	anom_abend(_metadata, &self->log, random_contid());
 }
 
 TEST_F(attr, anom_abend_untagged)
 {
-	struct target t;
-	pid_t pid;
-	int status;
-
-	pid = actor_start(_metadata, &t, CONTID_UNSET);
-	EXPECT_EQ(EPIPE, target_call(&t, OP_SEGV, 0, 0).err);
-	status = actor_reap(&t);
-	ASSERT_TRUE(WIFSIGNALED(status));
-	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
-	expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, CONTID_UNSET,
-			  KV("sig", "11", "res", "1"));
+	anom_abend(_metadata, &self->log, CONTID_UNSET);
 }
 
 /* SECCOMP_RET_LOG: the call goes on, one SECCOMP record with sig=0. */
@@ -896,7 +817,7 @@ TEST_F(attr, netns_clone_newnet)
 		EXPECT_EQ(1, alog_event_count(&self->log, p->serial, AUDIT_CONTAINER_INFO));
 		expect_linked(_metadata, &self->log, i, u64s(x), 1);
 		if (_metadata->exit_code != KSFT_PASS) {
-			event_dump(&self->log, p->serial);
+			event_log(_metadata, &self->log, p->serial);
 			break;
 		}
 	}

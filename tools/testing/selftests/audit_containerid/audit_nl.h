@@ -11,7 +11,10 @@
  *    AUDIT_DEL_RULE, AUDIT_LIST_RULES), AUDIT_GET and AUDIT_USER;
  *  - /proc/<pid>/containerid access;
  *  - "targets": forked children driven over a pipe, which block in read()
- *    (single-threaded, childless) until told to do something.
+ *    (single-threaded, childless) until told to do something;
+ *  - the helpers of the tests themselves (with kselftest_harness.h
+ *    assertions): fixture setup and teardown, rule lists, tagging, and the
+ *    checks of CONTAINER, CONTAINER_INFO and uname SYSCALL records.
  */
 #ifndef AUDIT_CONTAINERID_AUDIT_NL_H
 #define AUDIT_CONTAINERID_AUDIT_NL_H
@@ -482,6 +485,19 @@ static inline int audit_nl_send(int fd, int type, int flags, const void *data, s
 	return rc < 0 ? -errno : 0;
 }
 
+/* One recv() on @fd into @buf, retried on EINTR: the length or -errno. */
+static inline int audit_nl_recv(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, 0);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /*
  * audit_nl_request - send one request with NLM_F_ACK and wait for its ack.
  * If @reply is not NULL, the payload of a message of type @reply_type with
@@ -499,15 +515,11 @@ static inline int audit_nl_request(int fd, int type, const void *data, size_t le
 	if (rc)
 		return rc;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		int rem = audit_nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *nh;
-		int rem = n;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (rem < 0)
+			return rem;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, rem); nh = NLMSG_NEXT(nh, rem)) {
 			if (nh->nlmsg_seq != seq)
 				continue;
@@ -635,15 +647,11 @@ static inline int audit_list_rules(int fd, bool (*cb)(const struct audit_rule_da
 	if (rc)
 		return rc;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		int rem = audit_nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *nh;
-		int rem = n;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (rem < 0)
+			return rem;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, rem); nh = NLMSG_NEXT(nh, rem)) {
 			if (nh->nlmsg_seq != seq)
 				continue;
@@ -855,34 +863,62 @@ static inline int become_nobody(void)
 	return 0;
 }
 
+/*
+ * target_common_op - the commands that targets and the agents of
+ * nesting_test.c both understand; their result goes into @r.  Returns
+ * false if @op is not one of them.
+ *   'u'  uname(2)
+ *   'f'  fork a child that just waits (val: its pid)
+ *   'W'  write @b to /proc/@a/containerid (@a 0: self)
+ *   'R'  read /proc/@a/containerid into val
+ */
+static inline bool target_common_op(int op, uint64_t a, uint64_t b, struct trep *r)
+{
+	char path[64], msg[32];
+	struct utsname u;
+	pid_t pid;
+
+	switch (op) {
+	case 'u':
+		r->val = syscall(SYS_uname, &u);
+		if (r->val < 0)
+			r->err = errno;
+		return true;
+	case 'f':
+		pid = fork();
+		if (pid == 0) {
+			for (;;)
+				pause();
+		}
+		r->val = pid;
+		if (pid < 0)
+			r->err = errno;
+		return true;
+	case 'W':
+		contid_path(path, sizeof(path), a, 0);
+		snprintf(msg, sizeof(msg), "%" PRIu64, b);
+		r->err = contid_pwrite_path(path, msg, strlen(msg), 0);
+		return true;
+	case 'R':
+		contid_path(path, sizeof(path), a, 0);
+		r->err = contid_read_path(path, (uint64_t *)&r->val, NULL, 0);
+		return true;
+	}
+	return false;
+}
+
 static void target_loop(int cfd, int rfd)
 {
 	for (;;) {
 		struct tcmd c;
 		struct trep r = { 0 };
-		char path[64], msg[128];
-		struct utsname u;
+		char msg[128];
 		pthread_t th;
 		pid_t pid;
 
 		if (read(cfd, &c, sizeof(c)) != sizeof(c))
 			_exit(0);
 		switch (c.op) {
-		case 'u':	/* uname(2) */
-			r.val = syscall(SYS_uname, &u);
-			if (r.val < 0)
-				r.err = errno;
-			break;
-		case 'f':	/* fork a child that just waits */
-			pid = fork();
-			if (pid == 0) {
-				for (;;)
-					pause();
-			}
-			r.val = pid;
-			if (pid < 0)
-				r.err = errno;
-			break;
 		case 't':	/* start a second thread */
 			if (pipe(thread_pipe) || pthread_create(&th, NULL, target_thread, NULL)) {
 				r.err = EAGAIN;
@@ -891,15 +927,6 @@ static void target_loop(int cfd, int rfd)
 			if (read(thread_pipe[0], &pid, sizeof(pid)) != sizeof(pid))
 				r.err = EIO;
 			r.val = pid;
-			break;
-		case 'W':	/* write b to /proc/a/containerid (a=0: self) */
-			contid_path(path, sizeof(path), c.a, 0);
-			snprintf(msg, sizeof(msg), "%" PRIu64, c.b);
-			r.err = contid_pwrite_path(path, msg, strlen(msg), 0);
-			break;
-		case 'R':	/* read /proc/a/containerid */
-			contid_path(path, sizeof(path), c.a, 0);
-			r.err = contid_read_path(path, (uint64_t *)&r.val, NULL, 0);
 			break;
 		case 'S':
 			r.err = become_nobody();
@@ -913,16 +940,30 @@ static void target_loop(int cfd, int rfd)
 			break;
 		case 'x':
 			_exit(0);
-		default:
-			r.err = EINVAL;
+		default:	/* 'u', 'f', 'W', 'R': target_common_op() */
+			if (!target_common_op(c.op, c.a, c.b, &r))
+				r.err = EINVAL;
 		}
 		if (write(rfd, &r, sizeof(r)) != sizeof(r))
 			_exit(2);
 	}
 }
 
-/* Fork a target (its own process group).  Returns its pid or -1. */
-static inline pid_t target_start(struct target *t)
+/* Remember @pid for reap_all(). */
+static inline void acid_child_add(pid_t pid)
+{
+	if (acid_nchildren < MAX_CHILDREN)
+		acid_children[acid_nchildren++] = pid;
+}
+
+/*
+ * target_fork - fork a child in its own process group that runs
+ * @loop(cmd_fd, rep_fd) (and exits when it returns), with the pipes to
+ * drive it in @t; remembered for reap_all().  The targets below, the
+ * actors of attribution_test.c and the agents of nesting_test.c are all
+ * started this way.  Returns the pid or -1.
+ */
+static inline pid_t target_fork(struct target *t, void (*loop)(int cfd, int rfd))
 {
 	int c[2], r[2];
 	pid_t pid;
@@ -936,7 +977,7 @@ static inline pid_t target_start(struct target *t)
 		setpgid(0, 0);
 		close(c[1]);
 		close(r[0]);
-		target_loop(c[0], r[1]);
+		loop(c[0], r[1]);
 		_exit(0);
 	}
 	setpgid(pid, pid);
@@ -945,24 +986,39 @@ static inline pid_t target_start(struct target *t)
 	t->pid = pid;
 	t->cmd = c[1];
 	t->rep = r[0];
-	if (acid_nchildren < MAX_CHILDREN)
-		acid_children[acid_nchildren++] = pid;
+	acid_child_add(pid);
 	return pid;
+}
+
+/* Fork a target (its own process group).  Returns its pid or -1. */
+static inline pid_t target_start(struct target *t)
+{
+	return target_fork(t, target_loop);
+}
+
+/*
+ * pipe_call - write command @c (@len bytes) to @cmd and read the reply
+ * from @rep; a reply of err = EPIPE, val = -1 if the other end is gone.
+ */
+static inline struct trep pipe_call(int cmd, int rep, const void *c, size_t len)
+{
+	struct trep r = { .val = -1, .err = EPIPE };
+
+	if (write(cmd, c, len) != (ssize_t)len)
+		return r;
+	if (read(rep, &r, sizeof(r)) != sizeof(r)) {
+		r.val = -1;
+		r.err = EPIPE;
+	}
+	return r;
 }
 
 /* Run command @op in target @t; returns the reply (err = EPIPE if it died). */
 static inline struct trep target_call(struct target *t, int op, uint64_t a, uint64_t b)
 {
 	struct tcmd c = { .op = op, .a = a, .b = b };
-	struct trep r = { .val = -1, .err = EPIPE };
 
-	if (write(t->cmd, &c, sizeof(c)) != sizeof(c))
-		return r;
-	if (read(t->rep, &r, sizeof(r)) != sizeof(r)) {
-		r.val = -1;
-		r.err = EPIPE;
-	}
-	return r;
+	return pipe_call(t->cmd, t->rep, &c, sizeof(c));
 }
 
 /* Kill target @t (and its process group) and reap it; 0 or -1. */
@@ -1002,5 +1058,285 @@ static inline void reap_all(void)
 			break;
 	}
 }
+
+/* ---------------------------------------------------------------------
+ * Test helpers shared by the *_test.c files.  They use the assertions of
+ * kselftest_harness.h and so take the test's @_metadata: an ASSERT_*
+ * failure ends the test (the harness longjmp()s out of the helper), an
+ * EXPECT_* failure marks it failed and goes on.
+ */
+#include "../kselftest_harness.h"
+
+/* The rules a fixture added, deleted (newest first) by fixture_close(). */
+#define RULE_LIST_MAX 16
+struct rule_list {
+	struct arule r[RULE_LIST_MAX];
+	int n;
+};
+
+/* Add rule @r and remember it in @l for the teardown; 0 or -errno. */
+static inline int rules_add(int nl, struct rule_list *l, const struct arule *r)
+{
+	int rc = arule_add(nl, r);
+
+	if (!rc && l->n < RULE_LIST_MAX)
+		l->r[l->n++] = *r;
+	return rc;
+}
+
+/* Delete rule @r and forget it; 0 or -errno. */
+static inline int rules_del(int nl, struct rule_list *l, const struct arule *r)
+{
+	int rc = arule_del(nl, r), i;
+
+	for (i = 0; !rc && i < l->n; i++) {
+		if (!memcmp(&l->r[i], r, arule_size(r))) {
+			l->r[i] = l->r[--l->n];
+			break;
+		}
+	}
+	return rc;
+}
+
+/* exit,always -F arch=<native> -S uname [-F containerid<op>id]
+ * [-F pid=pid] -k key  (@op 0: no containerid field; @pid 0: no pid field)
+ */
+static inline void uname_rule(struct arule *r, const char *key, uint32_t op, uint64_t id,
+			      pid_t pid)
+{
+	arule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	arule_arch(r);
+	arule_syscall(r, __NR_uname);
+	if (op)
+		arule_contid(r, op, id);
+	if (pid)
+		arule_field(r, AUDIT_PID, AUDIT_EQUAL, pid);
+	arule_key(r, key);
+}
+
+/*
+ * fixture_open - the common fixture setup: make the test process a child
+ * subreaper (orphans of its targets come to it, for reap_all()), open the
+ * multicast record log @log and the unicast audit socket *@nl, and start
+ * the empty rule list @rules.
+ */
+static inline void fixture_open(struct __test_metadata *_metadata, struct alog *log, int *nl,
+				struct rule_list *rules)
+{
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	ASSERT_EQ(0, alog_open(log)) TH_LOG("audit multicast socket: %m");
+	*nl = audit_nl_open();
+	ASSERT_LE(0, *nl);
+	rules->n = 0;
+}
+
+/* fixture_close - the common teardown: kill and reap every child, delete
+ * the rules of @rules (newest first), close the log and the socket. */
+static inline void fixture_close(struct alog *log, int nl, struct rule_list *rules)
+{
+	int i;
+
+	reap_all();
+	for (i = rules->n - 1; i >= 0; i--)
+		arule_del(nl, &rules->r[i]);
+	rules->n = 0;
+	alog_close(log);
+	close(nl);
+}
+
+/*
+ * real_contexts_rule - without any syscall rule, audit contexts are
+ * "dummy" and no SYSCALL record is written; an exit,never rule on an
+ * unrelated syscall (acct) makes the kernel build real contexts without
+ * logging anything more.  Added to @rules unless it was already there.
+ */
+static inline void real_contexts_rule(struct __test_metadata *_metadata, int nl,
+				      struct rule_list *rules)
+{
+	struct arule never;
+	int rc;
+
+	arule_init(&never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
+	arule_arch(&never);
+	arule_syscall(&never, __NR_acct);
+	rc = rules_add(nl, rules, &never);
+	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
+}
+
+/* The three counters of /proc/audit_containerid (tasks, objects, netns). */
+static inline void acid_stats_read(struct __test_metadata *_metadata, long *tasks,
+				   long *objects, long *netns)
+{
+	ASSERT_EQ(0, acid_stats(tasks, objects));
+	*netns = acid_stat("netns");
+	ASSERT_LE(0, *netns);
+}
+
+/* Unless @id is unset: set @pid's contid to @id and read it back. */
+static inline void tag_task(struct __test_metadata *_metadata, pid_t pid, uint64_t id)
+{
+	uint64_t got = 0;
+
+	if (id == CONTID_UNSET)
+		return;
+	ASSERT_EQ(0, contid_set(pid, id));
+	ASSERT_EQ(0, contid_get(pid, &got));
+	ASSERT_EQ(id, got);
+}
+
+/* Start a target and (unless @id is unset) tag it; returns its pid. */
+static inline pid_t target_start_tagged(struct __test_metadata *_metadata, struct target *t,
+					uint64_t id)
+{
+	ASSERT_LT(0, target_start(t));
+	tag_task(_metadata, t->pid, id);
+	return t->pid;
+}
+
+/* Target @t forks a child that just waits (op 'f'); returns its pid. */
+static inline pid_t target_child(struct __test_metadata *_metadata, struct target *t)
+{
+	struct trep r = target_call(t, 'f', 0, 0);
+
+	ASSERT_EQ(0, r.err);
+	return (pid_t)r.val;
+}
+
+/* Log every record of event @serial (for a failed check). */
+static inline void event_log(struct __test_metadata *_metadata, struct alog *log,
+			     unsigned long serial)
+{
+	int k;
+
+	for (k = 0; k < log->n; k++)
+		if (log->recs[k].serial == serial)
+			TH_LOG("event: type=%d %s", log->recs[k].type, log->recs[k].text);
+}
+
+/*
+ * check_info - event @serial, whose record @i is the one qualified, has one
+ * CONTAINER_INFO "record=<n> contid=<@chain>" and record @i ends in
+ * " record=<n>"; for a NULL @chain there is none and no record= field.
+ */
+static inline void check_info(struct __test_metadata *_metadata, struct alog *log, int i,
+			      unsigned long serial, const char *chain)
+{
+	char v[256], want[256], num[32];
+	int c;
+
+	if (!chain) {
+		EXPECT_FALSE(rec_field(log->recs[i].body, "record", NULL, 0));
+		EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+		return;
+	}
+	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
+	ASSERT_LE(0, c);
+	ASSERT_TRUE(rec_field(log->recs[c].body, "record", num, sizeof(num)));
+	EXPECT_LT(0, atoi(num));
+	snprintf(want, sizeof(want), "record=%s contid=%s", num, chain);
+	EXPECT_STREQ(want, log->recs[c].body);
+	rec_last_token(log->recs[i].body, v, sizeof(v));
+	snprintf(want, sizeof(want), "record=%s", num);
+	EXPECT_STREQ(want, v);
+}
+
+/*
+ * expect_set_record - the CONTAINER record of @writer's attempt to set
+ * @opid to @contid: at index >= @from, exactly "op=set opid=<opid>
+ * contid=<contid> old-contid=<@old> res=<@res>", once in its event, whose
+ * SYSCALL record is @writer's write(2) returning @ret, with the
+ * CONTAINER_INFO of @writer's chain @wchain (NULL: the writer has no
+ * contid, so no CONTAINER_INFO and no record= field).  Returns the index
+ * of the CONTAINER record, -1 if there is none.
+ */
+static inline int expect_set_record(struct __test_metadata *_metadata, struct alog *log,
+				    int from, pid_t opid, const char *contid, const char *old,
+				    int res, pid_t writer, long ret, const char *wchain)
+{
+	char v[256];
+	bool was_ok = _metadata->exit_code == KSFT_PASS;
+	unsigned long serial;
+	int i, s;
+
+	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_CONTAINER,
+			 KV("op", "set", "opid", i64s(opid), "contid", contid,
+			    "old-contid", old, "res", res ? "1" : "0"));
+	if (i < 0)
+		alog_dump(log, from, stderr);
+	EXPECT_LE(0, i) TH_LOG("no CONTAINER record opid=%d contid=%s old-contid=%s res=%d",
+			       opid, contid, old, res);
+	if (i < 0)
+		return -1;
+	/* The whole body, field by field and in order. */
+	snprintf(v, sizeof(v), "op=set opid=%d contid=%s old-contid=%s res=%d", opid, contid,
+		 old, res);
+	EXPECT_STREQ(v, log->recs[i].body);
+	serial = log->recs[i].serial;
+	EXPECT_NE(0, serial);
+	alog_event(log, serial, 3000);
+	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER));
+	s = alog_event_find(log, serial, AUDIT_SYSCALL);
+	EXPECT_LE(0, s) TH_LOG("no SYSCALL record in event %lu", serial);
+	if (s < 0) {
+		alog_dump(log, from, stderr);
+		return i;
+	}
+	ASSERT_TRUE(rec_field(log->recs[s].body, "syscall", v, sizeof(v)));
+	EXPECT_STREQ(i64s(__NR_write), v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "pid", v, sizeof(v)));
+	EXPECT_STREQ(i64s(writer), v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "success", v, sizeof(v)));
+	EXPECT_STREQ(ret >= 0 ? "yes" : "no", v);
+	ASSERT_TRUE(rec_field(log->recs[s].body, "exit", v, sizeof(v)));
+	EXPECT_STREQ(i64s(ret), v);
+	check_info(_metadata, log, s, serial, wchain);
+	if (was_ok && _metadata->exit_code != KSFT_PASS)
+		event_log(_metadata, log, serial);
+	return i;
+}
+
+/*
+ * expect_uname - the SYSCALL record of @pid's uname with key @key, at
+ * index >= @from, successful, with the CONTAINER_INFO "record=1
+ * contid=<@chain>" (the only auxiliary record of a uname event is number
+ * 1) and ending in " record=1"; for a NULL @chain (no contid) no
+ * CONTAINER_INFO and no record= field.  Returns the record's index or -1.
+ */
+static inline int expect_uname(struct __test_metadata *_metadata, struct alog *log, int from,
+			       pid_t pid, const char *key, const char *chain)
+{
+	char v[256];
+	bool was_ok = _metadata->exit_code == KSFT_PASS;
+	unsigned long serial;
+	int i, c;
+
+	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_SYSCALL,
+			 KV("pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key));
+	if (i < 0)
+		alog_dump(log, from, stderr);
+	EXPECT_LE(0, i) TH_LOG("no uname SYSCALL record for pid %d key %s", pid, key);
+	if (i < 0)
+		return -1;
+	serial = log->recs[i].serial;
+	alog_event(log, serial, 3000);
+	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
+	EXPECT_STREQ("yes", v);
+	check_info(_metadata, log, i, serial, chain);
+	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
+	if (chain && c >= 0) {
+		char want[256];
+
+		snprintf(want, sizeof(want), "record=1 contid=%s", chain);
+		EXPECT_STREQ(want, log->recs[c].body);
+	}
+	if (was_ok && _metadata->exit_code != KSFT_PASS)
+		event_log(_metadata, log, serial);
+	return i;
+}
+
+/* Number of uname SYSCALL records of @pid with @key in the log. */
+#define UNAME_COUNT(log, pid, key) \
+	alog_count(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key)
 
 #endif /* AUDIT_CONTAINERID_AUDIT_NL_H */

@@ -16,97 +16,32 @@
 FIXTURE(contid) {
 	struct alog log;
 	int nl;
-	struct arule never;
-	bool never_added;
+	struct rule_list rules;
 	long base_tasks, base_objects, base_netns;
 };
 
 FIXTURE_SETUP(contid)
 {
-	int rc;
-
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
-	self->nl = audit_nl_open();
-	ASSERT_LE(0, self->nl);
-	/*
-	 * Without any syscall rule, audit contexts are "dummy" and no SYSCALL
-	 * record is written; an exit,never rule on an unrelated syscall makes
-	 * the kernel build real contexts without logging anything more.
-	 */
-	arule_init(&self->never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
-	arule_arch(&self->never);
-	arule_syscall(&self->never, __NR_acct);
-	rc = arule_add(self->nl, &self->never);
-	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
-	self->never_added = rc == 0;
-	ASSERT_EQ(0, acid_stats(&self->base_tasks, &self->base_objects));
-	self->base_netns = acid_stat("netns");
-	ASSERT_LE(0, self->base_netns);
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+	/* Every set attempt then has its SYSCALL record. */
+	real_contexts_rule(_metadata, self->nl, &self->rules);
+	acid_stats_read(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
 }
 
 FIXTURE_TEARDOWN(contid)
 {
-	reap_all();
-	if (self->never_added)
-		arule_del(self->nl, &self->never);
-	alog_close(&self->log);
-	close(self->nl);
+	fixture_close(&self->log, self->nl, &self->rules);
 }
 
 /*
- * check_set_record - the CONTAINER record of a set attempt on @opid with
- * value @contid must exist, once, with @old and @res, in the same event as
- * the SYSCALL record of @writer's write(2) returning @ret.  The writer has
- * no contid, so that event has no CONTAINER_INFO and no record= field.
- * Returns the index of the record.
+ * check_set_record - expect_set_record() for a writer without contid:
+ * the CONTAINER record of a set attempt on @opid with value @contid must
+ * exist, once, with @old and @res, in the same event as the SYSCALL record
+ * of @writer's write(2) returning @ret, with no CONTAINER_INFO and no
+ * record= field.  Returns the index of the record.
  */
-static int check_set_record(struct __test_metadata *_metadata, struct alog *log, pid_t opid,
-			    const char *contid, const char *old, int res, pid_t writer, long ret)
-{
-	char v[128];
-	unsigned long serial;
-	int i, s;
-
-	i = alog_wait(log, AUDIT_CONTAINER, "op", "set", "opid", i64s(opid), "contid", contid,
-		      "old-contid", old, "res", res ? "1" : "0");
-	if (i < 0)
-		alog_dump(log, 0, stderr);
-	EXPECT_LE(0, i) TH_LOG("no CONTAINER record opid=%d contid=%s old-contid=%s res=%d",
-			       opid, contid, old, res);
-	if (i < 0)
-		return -1;
-	/* The whole body, field by field and in order. */
-	snprintf(v, sizeof(v), "op=set opid=%d contid=%s old-contid=%s res=%d", opid, contid, old,
-		 res);
-	EXPECT_STREQ(v, log->recs[i].body);
-	serial = log->recs[i].serial;
-	EXPECT_NE(0, serial);
-	alog_event(log, serial, 3000);
-	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER));
-	s = alog_event_find(log, serial, AUDIT_SYSCALL);
-	EXPECT_LE(0, s) TH_LOG("no SYSCALL record in event %lu", serial);
-	if (s < 0) {
-		alog_dump(log, 0, stderr);
-		return i;
-	}
-	ASSERT_TRUE(rec_field(log->recs[s].body, "syscall", v, sizeof(v)));
-	EXPECT_STREQ(i64s(__NR_write), v);
-	ASSERT_TRUE(rec_field(log->recs[s].body, "pid", v, sizeof(v)));
-	EXPECT_STREQ(i64s(writer), v);
-	ASSERT_TRUE(rec_field(log->recs[s].body, "success", v, sizeof(v)));
-	EXPECT_STREQ(ret >= 0 ? "yes" : "no", v);
-	ASSERT_TRUE(rec_field(log->recs[s].body, "exit", v, sizeof(v)));
-	EXPECT_STREQ(i64s(ret), v);
-	EXPECT_FALSE(rec_field(log->recs[s].body, "record", NULL, 0));
-	EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-	if (_metadata->exit_code != KSFT_PASS) {
-		for (s = 0; s < log->n; s++)
-			if (log->recs[s].serial == serial)
-				TH_LOG("event: type=%d %s", log->recs[s].type, log->recs[s].text);
-	}
-	return i;
-}
+#define check_set_record(_metadata, log, opid, contid, old, res, writer, ret) \
+	expect_set_record(_metadata, log, 0, opid, contid, old, res, writer, ret, NULL)
 
 static void expect_unset(struct __test_metadata *_metadata, pid_t pid)
 {
@@ -264,9 +199,7 @@ TEST_F(contid, eperm_non_root_writer)
 	r = target_call(&w, 'S', 0, 0);
 	ASSERT_EQ(0, r.err);
 	/* b is forked after the setuid: its proc files belong to 65534. */
-	r = target_call(&w, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	b = r.val;
+	b = target_child(_metadata, &w);
 	r = target_call(&w, 'W', b, x);
 	EXPECT_EQ(EPERM, r.err);
 	r = target_call(&w, 'R', b, 0);
@@ -285,9 +218,7 @@ TEST_F(contid, eperm_root_without_cap_audit_control)
 	pid_t b;
 
 	ASSERT_LT(0, target_start(&w));
-	r = target_call(&w, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	b = r.val;
+	b = target_child(_metadata, &w);
 	r = target_call(&w, 'C', 0, 0);
 	ASSERT_EQ(0, r.err);
 	r = target_call(&w, 'W', b, x);
@@ -425,9 +356,7 @@ TEST_F(contid, enotuniq_injection_and_reuse)
 	ASSERT_EQ(0, contid_set(a.pid, x));
 
 	/* q, another orchestrator, cannot take x for its own child. */
-	r = target_call(&q, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	b = r.val;
+	b = target_child(_metadata, &q);
 	r = target_call(&q, 'W', b, x);
 	EXPECT_EQ(ENOTUNIQ, r.err);
 	expect_unset(_metadata, b);
@@ -455,7 +384,6 @@ TEST_F(contid, enotuniq_injection_and_reuse)
 TEST_F(contid, children_inherit)
 {
 	struct target t;
-	struct trep r;
 	uint64_t x = random_contid(), id = 0;
 	char path[64], raw[64];
 	long tasks, objects;
@@ -463,9 +391,7 @@ TEST_F(contid, children_inherit)
 
 	ASSERT_LT(0, target_start(&t));
 	ASSERT_EQ(0, contid_set(t.pid, x));
-	r = target_call(&t, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	g = r.val;
+	g = target_child(_metadata, &t);
 	contid_path(path, sizeof(path), g, 0);
 	ASSERT_EQ(0, contid_read_path(path, &id, raw, sizeof(raw)));
 	EXPECT_STREQ(u64s(x), raw);

@@ -11,85 +11,22 @@
 #include "audit_nl.h"
 #include "../kselftest_harness.h"
 
-#define MAX_RULES 8
-
 FIXTURE(info) {
 	struct alog log;
 	int nl;
-	struct arule rules[MAX_RULES];
-	int nrules;
+	struct rule_list rules;
 	char key[64];
 };
 
 FIXTURE_SETUP(info)
 {
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
-	self->nl = audit_nl_open();
-	ASSERT_LE(0, self->nl);
-	self->nrules = 0;
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
 	snprintf(self->key, sizeof(self->key), "acid-%" PRIu64, random_contid());
 }
 
 FIXTURE_TEARDOWN(info)
 {
-	int i;
-
-	reap_all();
-	for (i = self->nrules - 1; i >= 0; i--)
-		arule_del(self->nl, &self->rules[i]);
-	alog_close(&self->log);
-	close(self->nl);
-}
-
-/* Add a rule and remember it for the teardown; returns 0 or -errno. */
-static int add_rule(FIXTURE_DATA(info) *self, const struct arule *r)
-{
-	int rc = arule_add(self->nl, r);
-
-	if (!rc && self->nrules < MAX_RULES)
-		self->rules[self->nrules++] = *r;
-	return rc;
-}
-
-static int del_rule(FIXTURE_DATA(info) *self, const struct arule *r)
-{
-	int rc = arule_del(self->nl, r), i;
-
-	for (i = 0; !rc && i < self->nrules; i++) {
-		if (!memcmp(&self->rules[i], r, arule_size(r))) {
-			self->rules[i] = self->rules[--self->nrules];
-			break;
-		}
-	}
-	return rc;
-}
-
-/* exit,always -F arch=<native> -S uname [-F containerid<op>id] -k key */
-static void uname_rule(struct arule *r, const char *key, uint32_t op, uint64_t id, pid_t pid)
-{
-	arule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-	arule_arch(r);
-	arule_syscall(r, __NR_uname);
-	if (op)
-		arule_contid(r, op, id);
-	if (pid)
-		arule_field(r, AUDIT_PID, AUDIT_EQUAL, pid);
-	arule_key(r, key);
-}
-
-/* Start a target and (unless @id is unset) tag it. */
-static pid_t tagged(struct __test_metadata *_metadata, struct target *t, uint64_t id)
-{
-	uint64_t got = 0;
-
-	ASSERT_LT(0, target_start(t));
-	if (id != CONTID_UNSET) {
-		ASSERT_EQ(0, contid_set(t->pid, id));
-		ASSERT_EQ(0, contid_get(t->pid, &got));
-		ASSERT_EQ(id, got);
-	}
-	return t->pid;
+	fixture_close(&self->log, self->nl, &self->rules);
 }
 
 static void do_uname(struct __test_metadata *_metadata, struct target *t)
@@ -104,54 +41,16 @@ static void do_uname(struct __test_metadata *_metadata, struct target *t)
  * expect_uname_event - wait for the SYSCALL record of @pid's uname with
  * key @key and check its CONTAINER_INFO: for @id unset none, and no
  * record= field; otherwise exactly one "record=1 contid=<id>" and the
- * SYSCALL record ending in " record=1".  Returns the record's index.
+ * SYSCALL record ending in " record=1" (expect_uname() of audit_nl.h).
+ * Returns the record's index.
  */
-static int expect_uname_event_from(struct __test_metadata *_metadata, struct alog *log,
-				   int from, pid_t pid, const char *key, uint64_t id)
-{
-	char v[128], want[64];
-	unsigned long serial;
-	int i, c, k;
-
-	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_SYSCALL,
-			 KV("pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key));
-	if (i < 0)
-		alog_dump(log, 0, stderr);
-	EXPECT_LE(0, i) TH_LOG("no uname SYSCALL record for pid %d key %s", pid, key);
-	if (i < 0)
-		return -1;
-	serial = log->recs[i].serial;
-	alog_event(log, serial, 3000);
-	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
-	EXPECT_STREQ("yes", v);
-	if (id == CONTID_UNSET) {
-		EXPECT_FALSE(rec_field(log->recs[i].body, "record", NULL, 0));
-		EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-	} else {
-		rec_last_token(log->recs[i].body, v, sizeof(v));
-		EXPECT_STREQ("record=1", v);
-		EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-		c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
-		if (c >= 0) {
-			snprintf(want, sizeof(want), "record=1 contid=%" PRIu64, id);
-			EXPECT_STREQ(want, log->recs[c].body);
-		}
-	}
-	if (_metadata->exit_code != KSFT_PASS) {
-		for (k = 0; k < log->n; k++)
-			if (log->recs[k].serial == serial)
-				TH_LOG("event: type=%d %s", log->recs[k].type, log->recs[k].text);
-	}
-	return i;
-}
-
+#define expect_uname_event_from(m, log, from, pid, key, id) \
+	expect_uname(m, log, from, pid, key, (id) == CONTID_UNSET ? NULL : u64s(id))
 #define expect_uname_event(m, log, pid, key, id) \
 	expect_uname_event_from(m, log, 0, pid, key, id)
 
 /* No uname SYSCALL record of @pid with @key anywhere in the log. */
-#define EXPECT_NO_UNAME(log, pid, key) \
-	EXPECT_EQ(0, alog_count(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", \
-				i64s(__NR_uname), "key", key))
+#define EXPECT_NO_UNAME(log, pid, key) EXPECT_EQ(0, UNAME_COUNT(log, pid, key))
 
 TEST_F(info, feature_bitmap)
 {
@@ -191,10 +90,10 @@ TEST_F(info, rule_lists)
 				arule_syscall(&r, __NR_uname);
 			}
 			arule_contid(&r, op ? AUDIT_NOT_EQUAL : AUDIT_EQUAL, x);
-			EXPECT_EQ(lists[i].err, add_rule(self, &r))
+			EXPECT_EQ(lists[i].err, rules_add(self->nl, &self->rules, &r))
 				TH_LOG("list %u op %s", lists[i].list, op ? "!=" : "=");
 			if (!lists[i].err) {
-				EXPECT_EQ(0, del_rule(self, &r));
+				EXPECT_EQ(0, rules_del(self->nl, &self->rules, &r));
 			}
 		}
 	}
@@ -222,7 +121,7 @@ TEST_F(info, rule_operators)
 				arule_syscall(&r, __NR_uname);
 			}
 			arule_contid(&r, bad_ops[i], x);
-			EXPECT_EQ(-EINVAL, add_rule(self, &r))
+			EXPECT_EQ(-EINVAL, rules_add(self->nl, &self->rules, &r))
 				TH_LOG("list %u op 0x%x", lists[l], bad_ops[i]);
 		}
 	}
@@ -240,7 +139,7 @@ TEST_F(info, rule_value_length)
 
 		uname_rule(&r, self->key, 0, 0, 0);
 		arule_field_buf(&r, AUDIT_CONTAINERID, AUDIT_EQUAL, bytes, lens[i]);
-		EXPECT_EQ(-EINVAL, add_rule(self, &r)) TH_LOG("length %u", lens[i]);
+		EXPECT_EQ(-EINVAL, rules_add(self->nl, &self->rules, &r)) TH_LOG("length %u", lens[i]);
 	}
 }
 
@@ -284,10 +183,10 @@ TEST_F(info, rules_list_back_and_delete)
 	arule_init(&us, AUDIT_FILTER_USER, AUDIT_NEVER);
 	arule_contid(&us, AUDIT_NOT_EQUAL, x);
 
-	ASSERT_EQ(0, add_rule(self, &eq));
-	ASSERT_EQ(0, add_rule(self, &ne));
-	ASSERT_EQ(0, add_rule(self, &ex));
-	ASSERT_EQ(0, add_rule(self, &us));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &eq));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ne));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ex));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &us));
 	/* The same rule twice is a duplicate. */
 	EXPECT_EQ(-EEXIST, arule_add(self->nl, &eq));
 
@@ -304,16 +203,16 @@ TEST_F(info, rules_list_back_and_delete)
 	uname_rule(&other, self->key, AUDIT_EQUAL, x ^ 1, 0);
 	EXPECT_EQ(-ENOENT, arule_del(self->nl, &other));
 
-	EXPECT_EQ(0, del_rule(self, &eq));
+	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &eq));
 	EXPECT_EQ(-ENOENT, arule_del(self->nl, &eq));
 	f = (struct find_rule){ .want = &eq };
 	EXPECT_EQ(0, audit_list_rules(self->nl, same_rule, &f));
 	/* The != rule is still there. */
 	f = (struct find_rule){ .want = &ne };
 	EXPECT_EQ(1, audit_list_rules(self->nl, same_rule, &f));
-	EXPECT_EQ(0, del_rule(self, &ne));
-	EXPECT_EQ(0, del_rule(self, &ex));
-	EXPECT_EQ(0, del_rule(self, &us));
+	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &ne));
+	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &ex));
+	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &us));
 	f = (struct find_rule){ .want = &us };
 	EXPECT_EQ(0, audit_list_rules(self->nl, same_rule, &f));
 }
@@ -325,14 +224,14 @@ TEST_F(info, container_info_on_syscall_events)
 	struct arule rx, ru;
 	int first;
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 	/* Rules on the pids only: CONTAINER_INFO does not depend on a
 	 * containerid rule. */
 	uname_rule(&rx, self->key, 0, 0, tx.pid);
 	uname_rule(&ru, self->key, 0, 0, tu.pid);
-	ASSERT_EQ(0, add_rule(self, &rx));
-	ASSERT_EQ(0, add_rule(self, &ru));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rx));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ru));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
@@ -350,11 +249,11 @@ TEST_F(info, exit_rule_equal)
 	struct target tx, ty, tu;
 	struct arule r;
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &ty, y);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &ty, y);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
@@ -370,11 +269,11 @@ TEST_F(info, exit_rule_not_equal)
 	struct target tx, ty, tu;
 	struct arule r;
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &ty, y);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &ty, y);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 	uname_rule(&r, self->key, AUDIT_NOT_EQUAL, x, 0);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &ty);
@@ -390,10 +289,10 @@ TEST_F(info, exit_rule_unset_matches_untagged)
 	struct target tx, tu;
 	struct arule r;
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 	uname_rule(&r, self->key, AUDIT_EQUAL, CONTID_UNSET, 0);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
@@ -408,9 +307,9 @@ TEST_F(info, exit_rule_matches_inherited)
 	struct arule r;
 	struct trep rep;
 
-	tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &tx, x);
 	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 	/* The fork is a syscall of a task with x, but not uname. */
 	rep = target_call(&tx, 'f', 0, 0);
 	ASSERT_EQ(0, rep.err);
@@ -427,11 +326,11 @@ TEST_F(info, exclude_rule)
 	struct arule all, ex;
 	int first;
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &ty, y);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &ty, y);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 	uname_rule(&all, self->key, 0, 0, 0);
-	ASSERT_EQ(0, add_rule(self, &all));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &all));
 
 	/* Before the exclude rule, x's uname is logged. */
 	do_uname(_metadata, &tx);
@@ -441,21 +340,19 @@ TEST_F(info, exclude_rule)
 	arule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
 	arule_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_SYSCALL);
 	arule_contid(&ex, AUDIT_EQUAL, x);
-	ASSERT_EQ(0, add_rule(self, &ex));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ex));
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
 	expect_uname_event(_metadata, &self->log, ty.pid, self->key, y);
 	expect_uname_event(_metadata, &self->log, tu.pid, self->key, CONTID_UNSET);
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_SYSCALL, "pid", i64s(tx.pid), "syscall",
-				i64s(__NR_uname), "key", self->key));
+	EXPECT_EQ(1, UNAME_COUNT(&self->log, tx.pid, self->key));
 
 	/* Deleting the exclude rule brings x's records back. */
-	ASSERT_EQ(0, del_rule(self, &ex));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &ex));
 	do_uname(_metadata, &tx);
 	expect_uname_event_from(_metadata, &self->log, first + 1, tx.pid, self->key, x);
-	EXPECT_EQ(2, alog_count(&self->log, AUDIT_SYSCALL, "pid", i64s(tx.pid), "syscall",
-				i64s(__NR_uname), "key", self->key));
+	EXPECT_EQ(2, UNAME_COUNT(&self->log, tx.pid, self->key));
 }
 
 TEST_F(info, user_rule)
@@ -466,14 +363,14 @@ TEST_F(info, user_rule)
 	struct arule r;
 	char m[64];
 
-	tagged(_metadata, &tx, x);
-	tagged(_metadata, &ty, y);
-	tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tx, x);
+	target_start_tagged(_metadata, &ty, y);
+	target_start_tagged(_metadata, &tu, CONTID_UNSET);
 
 	/* user,never containerid!=x: only x's messages are kept. */
 	arule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
 	arule_contid(&r, AUDIT_NOT_EQUAL, x);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 	ASSERT_EQ(0, target_call(&ty, 'n', my, 0).err);
 	ASSERT_EQ(0, target_call(&tu, 'n', mu, 0).err);
 	ASSERT_EQ(0, target_call(&tx, 'n', mx, 0).err);
@@ -483,14 +380,14 @@ TEST_F(info, user_rule)
 	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", m));
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, mu);
 	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", m));
-	ASSERT_EQ(0, del_rule(self, &r));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &r));
 
 	/* user,never containerid=x: x's messages are dropped. */
 	mx = random_contid();
 	my = random_contid();
 	arule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
 	arule_contid(&r, AUDIT_EQUAL, x);
-	ASSERT_EQ(0, add_rule(self, &r));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 	ASSERT_EQ(0, target_call(&tx, 'n', mx, 0).err);
 	ASSERT_EQ(0, target_call(&ty, 'n', my, 0).err);
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, my);

@@ -123,15 +123,12 @@ TEST_F(module, unload_waits_for_inherited_child)
 	uint64_t x = random_contid(), id = 0;
 	long tasks, objects;
 	struct target t;
-	struct trep r;
 	pid_t g;
 	int rc;
 
 	ASSERT_LT(0, target_start(&t));
 	ASSERT_EQ(0, contid_set(t.pid, x));
-	r = target_call(&t, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	g = r.val;
+	g = target_child(_metadata, &t);
 	/* Only the tagged parent dies; its child (reparented to us) lives on. */
 	kill(t.pid, SIGKILL);
 	ASSERT_EQ(t.pid, waitpid(t.pid, NULL, 0));

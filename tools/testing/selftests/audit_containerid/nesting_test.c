@@ -60,14 +60,7 @@ static void agent_loop(int cfd, int rfd);
 /* Relay @c to sub-agent @s and its reply back into @r. */
 static void agent_relay(const struct sub *s, struct agent_cmd *c, struct trep *r)
 {
-	r->val = -1;
-	r->err = EPIPE;
-	if (write(s->cmd, c, sizeof(*c)) != sizeof(*c))
-		return;
-	if (read(s->rep, r, sizeof(*r)) != sizeof(*r)) {
-		r->val = -1;
-		r->err = EPIPE;
-	}
+	*r = pipe_call(s->cmd, s->rep, c, sizeof(*c));
 }
 
 /* Start a sub-agent: a child of the calling agent that runs agent_loop(). */
@@ -145,8 +138,6 @@ static void agent_loop(int cfd, int rfd)
 	for (;;) {
 		struct agent_cmd c;
 		struct trep r = { 0 };
-		char path[64], msg[32];
-		struct utsname u;
 		pid_t pid;
 
 		if (read(cfd, &c, sizeof(c)) != sizeof(c)) {
@@ -174,11 +165,6 @@ static void agent_loop(int cfd, int rfd)
 			continue;
 		}
 		switch (c.op) {
-		case 'u':	/* uname(2) */
-			r.val = syscall(SYS_uname, &u);
-			if (r.val < 0)
-				r.err = errno;
-			break;
 		case 'A':	/* start a sub-agent */
 			if (nsubs == AGENT_MAX_SUBS) {
 				r.err = ENOSPC;
@@ -191,16 +177,6 @@ static void agent_loop(int cfd, int rfd)
 			else
 				nsubs++;
 			break;
-		case 'f':	/* fork a child that just waits */
-			pid = fork();
-			if (pid == 0) {
-				for (;;)
-					pause();
-			}
-			r.val = pid;
-			if (pid < 0)
-				r.err = errno;
-			break;
 		case 'O':	/* an orphan from our subtree */
 			r.val = agent_orphan();
 			if (r.val < 0)
@@ -210,17 +186,9 @@ static void agent_loop(int cfd, int rfd)
 			if (unshare(CLONE_NEWUSER))
 				r.err = errno;
 			break;
-		case 'W':	/* write b to /proc/a/containerid (a=0: self) */
-			contid_path(path, sizeof(path), c.a, 0);
-			snprintf(msg, sizeof(msg), "%" PRIu64, c.b);
-			r.err = contid_pwrite_path(path, msg, strlen(msg), 0);
-			break;
-		case 'R':	/* read /proc/a/containerid */
-			contid_path(path, sizeof(path), c.a, 0);
-			r.err = contid_read_path(path, (uint64_t *)&r.val, NULL, 0);
-			break;
-		default:
-			r.err = EINVAL;
+		default:	/* 'u', 'f', 'W', 'R': target_common_op() */
+			if (!target_common_op(c.op, c.a, c.b, &r))
+				r.err = EINVAL;
 		}
 		if (write(rfd, &r, sizeof(r)) != sizeof(r))
 			_exit(2);
@@ -230,47 +198,24 @@ static void agent_loop(int cfd, int rfd)
 /* Fork a top agent (its own process group, killed by reap_all()). */
 static pid_t agent_start(struct agent *a)
 {
-	int c[2], r[2];
-	pid_t pid;
+	struct target t;
 
 	memset(a, 0, sizeof(*a));
-	if (pipe2(c, O_CLOEXEC) || pipe2(r, O_CLOEXEC))
+	if (target_fork(&t, agent_loop) < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		setpgid(0, 0);
-		close(c[1]);
-		close(r[0]);
-		agent_loop(c[0], r[1]);
-		_exit(0);
-	}
-	setpgid(pid, pid);
-	close(c[0]);
-	close(r[1]);
-	a->pid = pid;
-	a->cmd = c[1];
-	a->rep = r[0];
-	if (acid_nchildren < MAX_CHILDREN)
-		acid_children[acid_nchildren++] = pid;
-	return pid;
+	a->pid = t.pid;
+	a->cmd = t.cmd;
+	a->rep = t.rep;
+	return a->pid;
 }
 
 /* Run command @op in agent @a; err = EPIPE if a relay or @a died. */
 static struct trep agent_call(const struct agent *a, int op, uint64_t x, uint64_t y)
 {
 	struct agent_cmd c = { .op = op, .depth = a->depth, .a = x, .b = y };
-	struct trep r = { .val = -1, .err = EPIPE };
 
 	memcpy(c.path, a->path, sizeof(c.path));
-	if (write(a->cmd, &c, sizeof(c)) != sizeof(c))
-		return r;
-	if (read(a->rep, &r, sizeof(r)) != sizeof(r)) {
-		r.val = -1;
-		r.err = EPIPE;
-	}
-	return r;
+	return pipe_call(a->cmd, a->rep, &c, sizeof(c));
 }
 
 /* Start sub-agent @child of agent @parent; returns its pid or -1. */
@@ -349,15 +294,10 @@ static pid_t ppid_of(pid_t pid)
  * Fixture
  */
 
-#define MAX_RULES 8
-
 FIXTURE(nest) {
 	struct alog log;
 	int nl;
-	struct arule never;
-	bool never_added;
-	struct arule rules[MAX_RULES];
-	int nrules;
+	struct rule_list rules;
 	char key[64];
 	long base_tasks, base_objects, base_netns;
 	/* The nesting scenario, once built. */
@@ -368,169 +308,27 @@ FIXTURE(nest) {
 
 FIXTURE_SETUP(nest)
 {
-	int rc;
-
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	ASSERT_EQ(0, alog_open(&self->log)) TH_LOG("audit multicast socket: %m");
-	self->nl = audit_nl_open();
-	ASSERT_LE(0, self->nl);
-	self->nrules = 0;
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
 	snprintf(self->key, sizeof(self->key), "acid-nest-%" PRIu64, random_contid());
 	/* Real audit contexts, so that every set attempt has its SYSCALL
 	 * record (see containerid_test.c).
 	 */
-	arule_init(&self->never, AUDIT_FILTER_EXIT, AUDIT_NEVER);
-	arule_arch(&self->never);
-	arule_syscall(&self->never, __NR_acct);
-	rc = arule_add(self->nl, &self->never);
-	ASSERT_TRUE(rc == 0 || rc == -EEXIST) TH_LOG("add exit,never rule: %d", rc);
-	self->never_added = rc == 0;
-	ASSERT_EQ(0, acid_stats(&self->base_tasks, &self->base_objects));
-	self->base_netns = acid_stat("netns");
-	ASSERT_LE(0, self->base_netns);
+	real_contexts_rule(_metadata, self->nl, &self->rules);
+	acid_stats_read(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
 }
 
 FIXTURE_TEARDOWN(nest)
 {
-	int i;
-
-	reap_all();
-	for (i = self->nrules - 1; i >= 0; i--)
-		arule_del(self->nl, &self->rules[i]);
-	if (self->never_added)
-		arule_del(self->nl, &self->never);
-	alog_close(&self->log);
-	close(self->nl);
-}
-
-static int add_rule(FIXTURE_DATA(nest) *self, const struct arule *r)
-{
-	int rc = arule_add(self->nl, r);
-
-	if (!rc && self->nrules < MAX_RULES)
-		self->rules[self->nrules++] = *r;
-	return rc;
-}
-
-static int del_rule(FIXTURE_DATA(nest) *self, const struct arule *r)
-{
-	int rc = arule_del(self->nl, r), i;
-
-	for (i = 0; !rc && i < self->nrules; i++) {
-		if (!memcmp(&self->rules[i], r, arule_size(r))) {
-			self->rules[i] = self->rules[--self->nrules];
-			break;
-		}
-	}
-	return rc;
-}
-
-/* exit,always -F arch=<native> -S uname [-F containerid<op>id]
- * [-F pid=pid] -k key
- */
-static void uname_rule(struct arule *r, const char *key, uint32_t op, uint64_t id, pid_t pid)
-{
-	arule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-	arule_arch(r);
-	arule_syscall(r, __NR_uname);
-	if (op)
-		arule_contid(r, op, id);
-	if (pid)
-		arule_field(r, AUDIT_PID, AUDIT_EQUAL, pid);
-	arule_key(r, key);
+	fixture_close(&self->log, self->nl, &self->rules);
 }
 
 /* ---------------------------------------------------------------------
  * Record checks
  */
 
-static void dump_event(struct __test_metadata *_metadata, struct alog *log,
-		       unsigned long serial)
-{
-	int k;
-
-	for (k = 0; k < log->n; k++)
-		if (log->recs[k].serial == serial)
-			TH_LOG("event: type=%d %s", log->recs[k].type, log->recs[k].text);
-}
-
-/*
- * check_info - event @serial, whose record @i is the one qualified, has one
- * CONTAINER_INFO "record=<n> contid=<@chain>" and record @i ends in
- * " record=<n>"; for a NULL @chain there is none and no record= field.
- */
-static void check_info(struct __test_metadata *_metadata, struct alog *log, int i,
-		       unsigned long serial, const char *chain)
-{
-	char v[256], want[256], num[32];
-	int c;
-
-	if (!chain) {
-		EXPECT_FALSE(rec_field(log->recs[i].body, "record", NULL, 0));
-		EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-		return;
-	}
-	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
-	ASSERT_LE(0, c);
-	ASSERT_TRUE(rec_field(log->recs[c].body, "record", num, sizeof(num)));
-	EXPECT_LT(0, atoi(num));
-	snprintf(want, sizeof(want), "record=%s contid=%s", num, chain);
-	EXPECT_STREQ(want, log->recs[c].body);
-	rec_last_token(log->recs[i].body, v, sizeof(v));
-	snprintf(want, sizeof(want), "record=%s", num);
-	EXPECT_STREQ(want, v);
-}
-
-/*
- * expect_set - the CONTAINER record of @writer's attempt to set @opid to
- * @id: at index >= @from, exactly "op=set opid=<opid> contid=<id>
- * old-contid=<@old> res=<@res>", once in its event, whose SYSCALL record is
- * @writer's write(2) returning @ret, with the CONTAINER_INFO of @writer's
- * chain @wchain (NULL: the writer has no contid).
- */
-static int expect_set(struct __test_metadata *_metadata, struct alog *log, int from,
-		      pid_t opid, uint64_t id, const char *old, int res, pid_t writer,
-		      long ret, const char *wchain)
-{
-	char v[256];
-	bool was_ok = _metadata->exit_code == KSFT_PASS;
-	unsigned long serial;
-	int i, s;
-
-	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_CONTAINER,
-			 KV("op", "set", "opid", i64s(opid), "contid", u64s(id),
-			    "old-contid", old, "res", res ? "1" : "0"));
-	if (i < 0)
-		alog_dump(log, from, stderr);
-	EXPECT_LE(0, i) TH_LOG("no CONTAINER record opid=%d contid=%s old-contid=%s res=%d",
-			       opid, u64s(id), old, res);
-	if (i < 0)
-		return -1;
-	snprintf(v, sizeof(v), "op=set opid=%d contid=%s old-contid=%s res=%d", opid,
-		 u64s(id), old, res);
-	EXPECT_STREQ(v, log->recs[i].body);
-	serial = log->recs[i].serial;
-	EXPECT_NE(0, serial);
-	alog_event(log, serial, 3000);
-	EXPECT_EQ(1, alog_event_count(log, serial, AUDIT_CONTAINER));
-	s = alog_event_find(log, serial, AUDIT_SYSCALL);
-	EXPECT_LE(0, s) TH_LOG("no SYSCALL record in event %lu", serial);
-	if (s >= 0) {
-		ASSERT_TRUE(rec_field(log->recs[s].body, "syscall", v, sizeof(v)));
-		EXPECT_STREQ(i64s(__NR_write), v);
-		ASSERT_TRUE(rec_field(log->recs[s].body, "pid", v, sizeof(v)));
-		EXPECT_STREQ(i64s(writer), v);
-		ASSERT_TRUE(rec_field(log->recs[s].body, "success", v, sizeof(v)));
-		EXPECT_STREQ(ret >= 0 ? "yes" : "no", v);
-		ASSERT_TRUE(rec_field(log->recs[s].body, "exit", v, sizeof(v)));
-		EXPECT_STREQ(i64s(ret), v);
-		check_info(_metadata, log, s, serial, wchain);
-	}
-	if (was_ok && _metadata->exit_code != KSFT_PASS)
-		dump_event(_metadata, log, serial);
-	return i;
-}
+/* expect_set_record() of the set of @id (a number). */
+#define expect_set(m, log, from, opid, id, old, res, writer, ret, wchain) \
+	expect_set_record(m, log, from, opid, u64s(id), old, res, writer, ret, wchain)
 
 /* The write(2) return value of a successful set of @id. */
 static long set_len(uint64_t id)
@@ -554,47 +352,6 @@ static void do_uname(struct __test_metadata *_metadata, const struct agent *a)
 	ASSERT_EQ(0, r.err);
 	ASSERT_EQ(0, r.val);
 }
-
-/*
- * expect_uname - the SYSCALL record of @pid's uname with key @key, at
- * index >= @from, with the CONTAINER_INFO "record=1 contid=<@chain>".
- */
-static int expect_uname(struct __test_metadata *_metadata, struct alog *log, int from,
-			pid_t pid, const char *key, const char *chain)
-{
-	char v[256];
-	bool was_ok = _metadata->exit_code == KSFT_PASS;
-	unsigned long serial;
-	int i, c;
-
-	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_SYSCALL,
-			 KV("pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key));
-	if (i < 0)
-		alog_dump(log, from, stderr);
-	EXPECT_LE(0, i) TH_LOG("no uname SYSCALL record for pid %d key %s", pid, key);
-	if (i < 0)
-		return -1;
-	serial = log->recs[i].serial;
-	alog_event(log, serial, 3000);
-	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
-	EXPECT_STREQ("yes", v);
-	check_info(_metadata, log, i, serial, chain);
-	c = alog_event_find(log, serial, AUDIT_CONTAINER_INFO);
-	if (chain && c >= 0) {
-		char want[256];
-
-		/* The only auxiliary record of a uname event is number 1. */
-		snprintf(want, sizeof(want), "record=1 contid=%s", chain);
-		EXPECT_STREQ(want, log->recs[c].body);
-	}
-	if (was_ok && _metadata->exit_code != KSFT_PASS)
-		dump_event(_metadata, log, serial);
-	return i;
-}
-
-/* Number of uname SYSCALL records of @pid with @key in the log. */
-#define UNAME_COUNT(log, pid, key) \
-	alog_count(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", i64s(__NR_uname), "key", key)
 
 /* Wait (briefly: the counters drop just after the records are logged) for
  * the /proc/audit_containerid counters to read @tasks, @objects and @netns
@@ -701,16 +458,16 @@ TEST_F(nest, nested_orchestrators)
 
 	/* An event of X, selected by pid only: the full chain of X. */
 	uname_rule(&rp, self->key, 0, 0, self->x.pid);
-	ASSERT_EQ(0, add_rule(self, &rp));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
 	m = log->n;
 	do_uname(_metadata, &self->x);
 	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
-	ASSERT_EQ(0, del_rule(self, &rp));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
 
 	/* containerid=c1 matches every task whose chain holds c1. */
 	ASSERT_LT(0, agent_start(&plain));
 	uname_rule(&req, self->key, AUDIT_EQUAL, self->id1, 0);
-	ASSERT_EQ(0, add_rule(self, &req));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &req));
 	m = log->n;
 	do_uname(_metadata, &plain);
 	do_uname(_metadata, &self->x);
@@ -723,11 +480,11 @@ TEST_F(nest, nested_orchestrators)
 	expect_uname(_metadata, log, m, self->g.pid, self->key, self->ch2);
 	/* Logged before the ones above: it would be there by now. */
 	EXPECT_EQ(0, UNAME_COUNT(log, plain.pid, self->key));
-	ASSERT_EQ(0, del_rule(self, &req));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &req));
 
 	/* containerid!=c2 matches when no element of the chain is c2. */
 	uname_rule(&rne, self->key, AUDIT_NOT_EQUAL, self->id2, 0);
-	ASSERT_EQ(0, add_rule(self, &rne));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rne));
 	m = log->n;
 	do_uname(_metadata, &self->x);
 	do_uname(_metadata, &self->g);
@@ -744,11 +501,11 @@ TEST_F(nest, nested_orchestrators)
 				   KV("pid", i64s(self->g.pid), "key", self->key)));
 	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
 				   KV("pid", i64s(self->c2.pid), "key", self->key)));
-	ASSERT_EQ(0, del_rule(self, &rne));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rne));
 
 	/* containerid=c4 matches X only. */
 	uname_rule(&req, self->key, AUDIT_EQUAL, self->id4, 0);
-	ASSERT_EQ(0, add_rule(self, &req));
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &req));
 	m = log->n;
 	do_uname(_metadata, &self->g);
 	do_uname(_metadata, &self->n);
@@ -758,7 +515,7 @@ TEST_F(nest, nested_orchestrators)
 				   KV("pid", i64s(self->g.pid), "key", self->key)));
 	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
 				   KV("pid", i64s(self->n.pid), "key", self->key)));
-	ASSERT_EQ(0, del_rule(self, &req));
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &req));
 }
 
 /* 2a. Nobody may set its own contid, not even a nested orchestrator. */
@@ -999,7 +756,7 @@ static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log
 	EXPECT_NE(0, serial);
 	EXPECT_EQ(1, alog_event_count(log, serial, 0));
 	if (alog_event_count(log, serial, 0) != 1)
-		dump_event(_metadata, log, serial);
+		event_log(_metadata, log, serial);
 	EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_SYSCALL));
 	EXPECT_EQ(1, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(id)));
 }
@@ -1085,11 +842,11 @@ TEST_F(nest, drop_and_reuse)
 		struct arule rp;
 
 		uname_rule(&rp, self->key, 0, 0, b.pid);
-		ASSERT_EQ(0, add_rule(self, &rp));
+		ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
 		m = log->n;
 		do_uname(_metadata, &b);
 		expect_uname(_metadata, log, m, b.pid, self->key, self->ch1);
-		ASSERT_EQ(0, del_rule(self, &rp));
+		ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
 	}
 
 	/* Q's c1 goes when B does: one more drop of c1, chain c1. */
