@@ -16,7 +16,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel module selftests audit initramfs check demo shell run bench \
+.PHONY: all setup kernel module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -38,7 +38,11 @@ selftests: kernel
 audit: setup
 	@scripts/build-audit.sh
 
-initramfs: module selftests audit
+samples: setup
+	@mkdir -p $(OUT)
+	@gcc -static -O2 -Wall -Wextra -o $(OUT)/contid-launch samples/contid-launch.c
+
+initramfs: module selftests audit samples
 	@echo "initramfs: packing build/out/initramfs.cpio.gz"
 	@scripts/initramfs.sh
 

@@ -43,6 +43,10 @@ for p in $(grep -v -e '^#' -e '^$' "$dir/series"); do
 	else
 		build=()
 	fi
+	if [ -z "$objs" ] && [ ${#build[@]} -eq 0 ]; then
+		echo "ok   $p (checkpatch $cp; headers only)"
+		continue
+	fi
 	if "${kmake[@]}" $objs "${build[@]}" >"$obj/log" 2>&1; then
 		echo "ok   $p (checkpatch $cp; built:$objs${build:+ ${build[*]}})"
 	else

@@ -19,6 +19,7 @@ cp "$out/audit_containerid.ko" "$root/lib/modules/"
 for t in auditctl ausearch auditd; do
 	[ -x "$out/$t" ] && install -m 0755 "$out/$t" "$root/sbin/$t"
 done
+[ -x "$out/contid-launch" ] && install -m 0755 "$out/contid-launch" "$root/usr/bin/contid-launch"
 if [ -d "$out/audit-etc" ]; then
 	cp -r "$out/audit-etc/." "$root/etc/audit/"
 fi
