@@ -25,13 +25,16 @@ objs=""
 fail=0
 for p in $(grep -v -e '^#' -e '^$' "$dir/series"); do
 	git -C "$wt" "${git_id[@]}" am -q "$dir/$p"
+	# The test configuration, as far as this prefix of the series knows it.
+	cp "$top/build/kbuild/.config" "$obj/.config"
+	"${kmake[@]}" olddefconfig >/dev/null
 	for f in $(git -C "$wt" diff --name-only HEAD~1 HEAD -- '*.c'); do
 		case "$f" in
 		rust/*) ;;
 		*) objs="$objs ${f%.c}.o" ;;
 		esac
 	done
-	objs=$(echo $objs | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	objs=$(echo $objs | tr ' ' '\n' | sort -u | xargs)
 	if ! "$src/scripts/checkpatch.pl" --strict --no-tree -q "$dir/$p" | grep -q '^ERROR'; then
 		cp=ok
 	else
@@ -55,4 +58,16 @@ for p in $(grep -v -e '^#' -e '^$' "$dir/series"); do
 		fail=1
 	fi
 done
+# The whole series with the feature configured out must build too.
+"${kmake[@]}" olddefconfig >/dev/null
+sed -i 's/^CONFIG_AUDIT_CONTAINERID=y/# CONFIG_AUDIT_CONTAINERID is not set/' "$obj/.config"
+"${kmake[@]}" olddefconfig >/dev/null
+objs=$(echo $objs | tr ' ' '\n' | grep -v '^kernel/audit_containerid.o$' | xargs)
+if "${kmake[@]}" $objs >"$obj/log" 2>&1; then
+	echo "ok   whole series with CONFIG_AUDIT_CONTAINERID=n (built: $objs)"
+else
+	echo "FAIL whole series with CONFIG_AUDIT_CONTAINERID=n"
+	grep -E 'error' "$obj/log" | head -5
+	fail=1
+fi
 exit $fail
