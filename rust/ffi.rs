@@ -125,7 +125,7 @@ unsafe extern "C" fn contid_switch_net(
 ///
 /// # Safety
 ///
-/// `net` is a live namespace.
+/// `net` is a live namespace; called in an RCU read-side critical section.
 unsafe extern "C" fn contid_net_active(net: *mut bindings::net) -> bool {
     // SAFETY: Per the function's contract.
     unsafe { netns::active(net) }

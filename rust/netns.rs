@@ -298,16 +298,13 @@ pub(crate) unsafe fn of(net: *mut bindings::net) -> Option<&'static NetContids> 
 ///
 /// # Safety
 ///
-/// `net` is a live namespace.
+/// `net` is a live namespace and the caller is in an RCU read-side
+/// critical section (the C hook runs it in one).
 pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
     // SAFETY: Per the contract.
     let state = unsafe { NetContids::of(net) };
     let mut any = false;
-    // SAFETY: Plain RCU read-side critical section.
-    unsafe { bindings::rcu_read_lock() };
     state.for_each_rcu(|_| any = true);
-    // SAFETY: Pairs with the lock above.
-    unsafe { bindings::rcu_read_unlock() };
     any
 }
 

@@ -35,8 +35,21 @@ row "every getppid logged, untagged (SYSCALL)" "$($B syscall $((N / 10)))"
 row "every getppid logged, tagged (+CONTAINER_INFO)" "$($B tag 105 $B syscall $((N / 10)))"
 auditctl -D >/dev/null
 
+echo "== packet path: UDP datagram through an iptables AUDIT rule x $((N / 10)) =="
+iptables -A OUTPUT -o lo -p udp --dport 9 -j AUDIT --type accept
+killall sleep 2>/dev/null
+wait
+rmmod audit_containerid || echo "bench: cannot unload: $(cat /proc/audit_containerid | tr '\n' ' ')"
+row "module not loaded" "$($B udp $((N / 10)))"
+insmod /lib/modules/audit_containerid.ko
+row "module loaded, no tagged task in the netns" "$($B udp $((N / 10)))"
+$B tag 107 sleep 600 &
+sleep 1
+row "a tagged task in the netns (+CONTAINER_INFO)" "$($B udp $((N / 10)))"
+iptables -F OUTPUT
+
 echo "== fork path: fork()+exit+wait x $F =="
 row "untagged" "$($B fork $F)"
 row "tagged" "$($B tag 106 $B fork $F)"
-kill $(jobs -p) 2>/dev/null
+killall sleep 2>/dev/null
 wait

@@ -5,11 +5,15 @@
  *
  *   bench_contid syscall N     N getppid() calls; prints ns per call
  *   bench_contid fork N        N fork()+exit+wait; prints ns per fork
+ *   bench_contid udp N         N UDP datagrams to 127.0.0.1:9; ns per send
  *   bench_contid tag ID        tag the calling shell's next child: forks a
  *                              child that waits, tags it, then runs the
  *                              remaining arguments as a command in it
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +83,18 @@ int main(int argc, char **argv)
 			waitpid(pid, NULL, 0);
 		}
 		t1 = now_ns();
+	} else if (!strcmp(argv[1], "udp")) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd < 0)
+			return 1;
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		t0 = now_ns();
+		for (i = 0; i < n; i++)
+			sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
+		t1 = now_ns();
+		close(fd);
 	} else {
 		return 2;
 	}

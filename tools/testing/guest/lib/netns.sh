@@ -49,8 +49,19 @@ mark() {
 stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/audit_containerid; }
 
 # stats_start: the start values T0 O0 N0 of the counters, the base of
-# expect_stats.
+# expect_stats.  Tagged tasks of an earlier test may still be on their way
+# out (exit is seen a little after the reap), so first wait, briefly, for
+# the counters to settle.
 stats_start() {
+	i=0 prev=
+	while :; do
+		cur=$(tr '\n' ' ' < /proc/audit_containerid)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		i=$((i + 1))
+		[ $i -lt 100 ] || break
+		sleep 0.1
+	done
 	T0=$(stat tasks) O0=$(stat objects) N0=$(stat netns)
 	[ -n "$T0" ] && [ -n "$O0" ] && [ -n "$N0" ] || fail "/proc/audit_containerid: $(cat /proc/audit_containerid)"
 }
