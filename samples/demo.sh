@@ -35,8 +35,8 @@ echo go > /tmp/f1; wait $A
 echo go > /tmp/f2; wait $B
 sleep 1
 
-say "The CONTAINER records of the sets"
-run "ausearch -m CONTAINER --start recent 2>/dev/null | grep -E '^type=CONTAINER' | tail -5"
+say "The CONTAINER records: every set attempt (res=0 when refused), and a drop when a contid's last task exits"
+run "ausearch -m CONTAINER 2>/dev/null | grep -E '^type=CONTAINER'"
 
 say "The rule logged only container 123456's write, with its CONTAINER_INFO record"
 run "ausearch -i -k demo-write 2>/dev/null | grep -E 'type=(SYSCALL|CONTAINER_INFO)'"
