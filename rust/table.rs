@@ -283,16 +283,7 @@ unsafe impl Send for ContidRef {}
 impl ContidRef {
     /// The reference `task`'s slot holds, as a new reference.
     pub(crate) fn of_task(task: *mut bindings::task_struct) -> Option<ContidRef> {
-        // SAFETY: Plain RCU read-side critical section.
-        unsafe { bindings::rcu_read_lock() };
-        // SAFETY: `task` is valid (callers pass current or a task they hold),
-        // and we are in an RCU read-side critical section.
-        let obj = unsafe { bindings::audit_contid_task_deref(task) }.cast::<ContainerObject>();
-        // SAFETY: A slot's object stays valid for RCU readers.
-        let r = unsafe { obj.as_ref() }.and_then(ContainerObject::try_get);
-        // SAFETY: Pairs with the `rcu_read_lock` above.
-        unsafe { bindings::rcu_read_unlock() };
-        r
+        with_task_object(task, |obj| obj.and_then(ContainerObject::try_get))
     }
 
     /// Another reference on the same object.
