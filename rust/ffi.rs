@@ -135,7 +135,8 @@ unsafe extern "C" fn contid_net_active(net: *mut bindings::net) -> bool {
 ///
 /// # Safety
 ///
-/// `net` is a live namespace, `ctx` an audit context.  Does not sleep.
+/// `net` is a live namespace, `ctx` an audit context; called in an RCU
+/// read-side critical section.  Does not sleep.
 unsafe extern "C" fn contid_log_net_info(
     ctx: *mut bindings::audit_context,
     net: *mut bindings::net,

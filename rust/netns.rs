@@ -301,28 +301,19 @@ pub(crate) unsafe fn of(net: *mut bindings::net) -> Option<&'static NetContids> 
 /// `net` is a live namespace and the caller is in an RCU read-side
 /// critical section (the C hook runs it in one).
 pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
-    // SAFETY: Per the contract.
-    let state = unsafe { NetContids::of(net) };
     let mut any = false;
-    state.for_each_rcu(|_| any = true);
+    // SAFETY: Per the contract, which is `for_each_object`'s.
+    unsafe { for_each_object(net, |_| any = true) };
     any
 }
 
-/// Runs `f` on the objects of `net` in an RCU read-side critical section.
+/// Runs `f` on each object with tasks in `net`.
 ///
 /// # Safety
 ///
-/// `net` is a live namespace.
-pub(crate) unsafe fn with_objects<R>(
-    net: *mut bindings::net,
-    f: impl FnOnce(&dyn Fn(&mut dyn FnMut(&ContainerObject))) -> R,
-) -> R {
+/// `net` is a live namespace and the caller is in an RCU read-side
+/// critical section (the C hook runs it in one).
+pub(crate) unsafe fn for_each_object(net: *mut bindings::net, f: impl FnMut(&ContainerObject)) {
     // SAFETY: Per the contract.
-    let state = unsafe { NetContids::of(net) };
-    // SAFETY: Plain RCU read-side critical section.
-    unsafe { bindings::rcu_read_lock() };
-    let r = f(&|g: &mut dyn FnMut(&ContainerObject)| state.for_each_rcu(|o| g(o)));
-    // SAFETY: Pairs with the lock above.
-    unsafe { bindings::rcu_read_unlock() };
-    r
+    unsafe { NetContids::of(net) }.for_each_rcu(f);
 }

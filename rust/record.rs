@@ -152,34 +152,41 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
 ///
 /// # Safety
 ///
-/// `net` is a live namespace.
+/// `net` is a live namespace and the caller is in an RCU read-side
+/// critical section (the C hook runs it in one).
 pub(crate) unsafe fn log_net_info(
     ctx: *mut bindings::audit_context,
     net: *mut bindings::net,
     record: i32,
 ) -> bool {
-    // SAFETY: Per the contract.
+    // Started at the first object, so a namespace without any gets no record.
+    let mut rec: Option<Record> = None;
+    let mut refused = false;
+    // SAFETY: Per the contract, which is `for_each_object`'s.
     unsafe {
-        crate::netns::with_objects(net, |each| {
-            let mut any = false;
-            each(&mut |_| any = true);
-            if !any {
-                return false;
+        crate::netns::for_each_object(net, |obj| {
+            if refused {
+                return;
             }
-            let Some(mut rec) =
-                Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
-            else {
-                return false;
-            };
-            // SAFETY: A started buffer; the format takes an int.
-            bindings::audit_log_format(rec.0, c"record=%d".as_ptr().cast(), record as c_int);
-            rec.name(c"contid");
-            let mut first = true;
-            each(&mut |obj| {
-                rec.ids(obj, first);
-                first = false;
-            });
-            true
+            let first = rec.is_none();
+            if first {
+                let Some(r) =
+                    Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
+                else {
+                    refused = true;
+                    return;
+                };
+                // SAFETY: A started buffer; the format takes an int.
+                bindings::audit_log_format(r.0, c"record=%d".as_ptr().cast(), record as c_int);
+                rec = Some(r);
+            }
+            if let Some(r) = rec.as_mut() {
+                if first {
+                    r.name(c"contid");
+                }
+                r.ids(obj, first);
+            }
         })
-    }
+    };
+    rec.is_some()
 }
