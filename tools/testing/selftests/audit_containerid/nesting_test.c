@@ -21,6 +21,11 @@
  *         └── C3 (c3, set by N)
  *
  * whose chains are c1, c2,^c1, c3,^c1 and c4,^c2,^c1.
+ *
+ * The tests of issue 8 (audit integrity) that need agents are here too:
+ * delegation only through the user namespace recorded on the writer's own
+ * object (item 1), injection only at the writer's own level (item 3) and
+ * nested readers that see only their own subtree (item 7).
  */
 #include <sched.h>
 
@@ -130,6 +135,68 @@ static pid_t agent_orphan(void)
 	return g;
 }
 
+/* Write @text to @path in one write(); 0 or the errno. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, strlen(text));
+	err = n < 0 ? errno : n == (ssize_t)strlen(text) ? 0 : EIO;
+	close(fd);
+	return err;
+}
+
+/*
+ * What "unshare -Ur" does: a new user namespace, in which the caller maps
+ * its own uid and gid to root (no privilege needed for that).
+ */
+static int unshare_map_root(void)
+{
+	char map[32];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int err;
+
+	if (unshare(CLONE_NEWUSER))
+		return errno;
+	err = write_file("/proc/self/setgroups", "deny");
+	if (err)
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	err = write_file("/proc/self/uid_map", map);
+	if (err)
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	return write_file("/proc/self/gid_map", map);
+}
+
+/* Kill child @pid of the calling agent and reap it; forget it if it is a
+ * sub-agent.  0 or the errno.
+ */
+static int agent_kill_child(struct sub *subs, int nsubs, pid_t pid)
+{
+	int i;
+
+	if (pid <= 0 || kill(pid, SIGKILL))
+		return pid <= 0 ? EINVAL : errno;
+	if (waitpid(pid, NULL, 0) != pid)
+		return errno;
+	for (i = 0; i < nsubs; i++) {
+		if (subs[i].pid == pid) {
+			close(subs[i].cmd);
+			close(subs[i].rep);
+			subs[i].pid = 0;
+			subs[i].cmd = -1;
+			subs[i].rep = -1;
+		}
+	}
+	return 0;
+}
+
 static void agent_loop(int cfd, int rfd)
 {
 	struct sub subs[AGENT_MAX_SUBS];
@@ -154,7 +221,7 @@ static void agent_loop(int cfd, int rfd)
 
 			memmove(c.path, c.path + 1, sizeof(c.path) - sizeof(c.path[0]));
 			c.depth--;
-			if (k < 0 || k >= nsubs) {
+			if (k < 0 || k >= nsubs || subs[k].pid <= 0) {
 				r.val = -1;
 				r.err = ENOENT;
 			} else {
@@ -185,6 +252,15 @@ static void agent_loop(int cfd, int rfd)
 		case 'N':	/* a user namespace of our own */
 			if (unshare(CLONE_NEWUSER))
 				r.err = errno;
+			break;
+		case 'M':	/* unshare -Ur */
+			r.err = unshare_map_root();
+			break;
+		case 'S':	/* uid 65534, no capabilities */
+			r.err = become_nobody();
+			break;
+		case 'K':	/* kill and reap our child @a */
+			r.err = agent_kill_child(subs, nsubs, c.a);
 			break;
 		default:	/* 'u', 'f', 'W', 'R': target_common_op() */
 			if (!target_common_op(c.op, c.a, c.b, &r))
@@ -288,6 +364,23 @@ static pid_t ppid_of(pid_t pid)
 	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
 		return -1;
 	return ppid;
+}
+
+/*
+ * map_root - what a runtime does for a container's init that has unshared
+ * its user namespace: map root inside to root outside (uid and gid).
+ */
+static int map_root(pid_t pid)
+{
+	char path[64];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	err = write_file(path, "0 0 1");
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	return write_file(path, "0 0 1");
 }
 
 /* ---------------------------------------------------------------------
@@ -667,31 +760,37 @@ TEST_F(nest, refuse_userns_without_contid)
 	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
 }
 
-/* 2e. The same orchestrator with a contid the host assigned: it may nest
- * its own child (chain new,^host) and read it, but nothing outside its
- * subtree (EXDEV), even in its own user namespace.
+/*
+ * 2e. Issue 8 item 1, what runtimes do: the container's init first
+ * unshares its user namespace (the host writes its maps), then the host
+ * tags it, so its object records that user namespace.  Root in it, it may
+ * nest its own child (chain new,^host) and read it, and that child nests
+ * one level deeper in turn; but nothing outside its subtree (EXDEV), even
+ * in its own user namespace.
  */
 TEST_F(nest, userns_with_host_contid)
 {
 	uint64_t h = random_contid(), v = random_contid(), w = random_contid();
+	uint64_t z = random_contid();
 	char hch[32], vch[64];
-	struct agent u;
+	struct agent u, ca;
+	struct arule rp;
 	struct trep r;
-	pid_t c, o;
+	pid_t c, g, o;
 	int m;
 
 	snprintf(hch, sizeof(hch), "%s", u64s(h));
 	snprintf(vch, sizeof(vch), "%s,^%s", u64s(v), hch);
 	ASSERT_LT(0, agent_start(&u));
+	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
+	ASSERT_EQ(0, map_root(u.pid));
 	m = self->log.n;
 	ASSERT_EQ(0, contid_set(u.pid, h));
 	expect_set(_metadata, &self->log, m, u.pid, h, "-1", 1, getpid(), set_len(h), NULL);
-	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
 
-	/* A child forked in the new user namespace. */
-	r = agent_call(&u, 'f', 0, 0);
-	ASSERT_EQ(0, r.err);
-	c = r.val;
+	/* A child (a sub-agent) forked in its user namespace. */
+	c = agent_spawn(&u, &ca);
+	ASSERT_LT(0, c);
 	EXPECT_EQ(h, contid_of(_metadata, c));
 	r = agent_call(&u, 'R', c, 0);
 	EXPECT_EQ(0, r.err);
@@ -706,6 +805,28 @@ TEST_F(nest, userns_with_host_contid)
 	expect_stats(_metadata, self->base_tasks + 2, self->base_objects + 2,
 		     self->base_netns + 2);
 
+	/* The chain of the nested child, in its events. */
+	uname_rule(&rp, self->key, 0, 0, c);
+	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
+	m = self->log.n;
+	do_uname(_metadata, &ca);
+	expect_uname(_metadata, &self->log, m, c, self->key, vch);
+	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
+
+	/*
+	 * One level deeper: the nested child, root in the same user namespace
+	 * (recorded on its object v too), nests its own child.
+	 */
+	r = agent_call(&ca, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	g = r.val;
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&ca, g, z));
+	expect_set(_metadata, &self->log, m, g, z, vch, 1, c, set_len(z), vch);
+	EXPECT_EQ(z, contid_of(_metadata, g));
+	expect_stats(_metadata, self->base_tasks + 3, self->base_objects + 3,
+		     self->base_netns + 3);
+
 	/* An orphan of its subtree: in its user namespace, now our child. */
 	r = agent_call(&u, 'O', 0, 0);
 	ASSERT_EQ(0, r.err);
@@ -716,8 +837,8 @@ TEST_F(nest, userns_with_host_contid)
 	EXPECT_EQ(EXDEV, agent_set(&u, o, w));
 	expect_set(_metadata, &self->log, m, o, w, hch, 0, u.pid, -EXDEV, hch);
 	EXPECT_EQ(h, contid_of(_metadata, o));
-	expect_stats(_metadata, self->base_tasks + 3, self->base_objects + 2,
-		     self->base_netns + 2);
+	expect_stats(_metadata, self->base_tasks + 4, self->base_objects + 3,
+		     self->base_netns + 3);
 }
 
 /*
@@ -855,6 +976,259 @@ TEST_F(nest, drop_and_reuse)
 	d1 = wait_drop(_metadata, log, m, self->id1, self->ch1);
 	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
 	EXPECT_EQ(2, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(self->id1)));
+}
+
+/* ---------------------------------------------------------------------
+ * Issue 8: delegation, injection and reading
+ */
+
+/*
+ * 4a. Issue 8 item 1, the attack: the host tags an unprivileged task A
+ * (uid 65534, initial user namespace) with h; A runs "unshare -Ur", which
+ * makes it root of a user namespace of its own, forks a child and tries to
+ * nest an id for it.  The capability in a user namespace that is not the
+ * one recorded on A's object (the initial one) does not count: EPERM,
+ * logged res=0, the child keeps h and the id is not reserved (the host may
+ * use it for another task).  Reading the child's id is refused too.
+ */
+TEST_F(nest, refuse_nesting_from_unprivileged_userns)
+{
+	uint64_t h = random_contid(), v = random_contid();
+	char hch[32];
+	struct agent a;
+	struct target t;
+	struct trep r;
+	pid_t c;
+	int m;
+
+	snprintf(hch, sizeof(hch), "%s", u64s(h));
+	ASSERT_LT(0, agent_start(&a));
+	ASSERT_EQ(0, agent_call(&a, 'S', 0, 0).err) TH_LOG("become nobody");
+	m = self->log.n;
+	ASSERT_EQ(0, contid_set(a.pid, h));
+	expect_set(_metadata, &self->log, m, a.pid, h, "-1", 1, getpid(), set_len(h), NULL);
+	ASSERT_EQ(0, agent_call(&a, 'M', 0, 0).err) TH_LOG("unshare -Ur as nobody");
+	r = agent_call(&a, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = r.val;
+
+	m = self->log.n;
+	EXPECT_EQ(EPERM, agent_set(&a, c, v));
+	expect_set(_metadata, &self->log, m, c, v, hch, 0, a.pid, -EPERM, hch);
+	EXPECT_EQ(h, contid_of(_metadata, c));
+	EXPECT_EQ(EPERM, agent_call(&a, 'R', c, 0).err);
+	expect_stats(_metadata, self->base_tasks + 2, self->base_objects + 1,
+		     self->base_netns + 1);
+
+	/* v is not reserved: the host gives it to another task. */
+	ASSERT_LT(0, target_start(&t));
+	m = self->log.n;
+	EXPECT_EQ(0, contid_set(t.pid, v));
+	expect_set(_metadata, &self->log, m, t.pid, v, "-1", 1, getpid(), set_len(v), NULL);
+	EXPECT_EQ(v, contid_of(_metadata, t.pid));
+}
+
+/*
+ * 4b. Issue 8 item 1: a nested orchestrator with a legitimate object (its
+ * user namespace U recorded on it) nests its child; then it creates a
+ * nested user namespace V itself.  From inside V it has no capability in
+ * U, and the capability in V does not count: EPERM for setting (logged
+ * res=0, nothing reserved) and for reading.
+ */
+TEST_F(nest, refuse_cap_in_self_made_userns)
+{
+	uint64_t h = random_contid(), v1 = random_contid(), v2 = random_contid();
+	char hch[32];
+	struct agent u;
+	struct target t;
+	struct trep r;
+	pid_t c1, c2;
+	int m;
+
+	snprintf(hch, sizeof(hch), "%s", u64s(h));
+	ASSERT_LT(0, agent_start(&u));
+	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
+	ASSERT_EQ(0, map_root(u.pid));
+	m = self->log.n;
+	ASSERT_EQ(0, contid_set(u.pid, h));
+	expect_set(_metadata, &self->log, m, u.pid, h, "-1", 1, getpid(), set_len(h), NULL);
+
+	/* In U: allowed. */
+	r = agent_call(&u, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c1 = r.val;
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&u, c1, v1));
+	expect_set(_metadata, &self->log, m, c1, v1, hch, 1, u.pid, set_len(v1), hch);
+
+	/* In V, which it created itself: refused. */
+	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("nested unshare(CLONE_NEWUSER)");
+	r = agent_call(&u, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c2 = r.val;
+	m = self->log.n;
+	EXPECT_EQ(EPERM, agent_set(&u, c2, v2));
+	expect_set(_metadata, &self->log, m, c2, v2, hch, 0, u.pid, -EPERM, hch);
+	EXPECT_EQ(h, contid_of(_metadata, c2));
+	EXPECT_EQ(EPERM, agent_call(&u, 'R', c2, 0).err);
+	expect_stats(_metadata, self->base_tasks + 3, self->base_objects + 2,
+		     self->base_netns + 2);
+
+	/* v2 is not reserved. */
+	ASSERT_LT(0, target_start(&t));
+	EXPECT_EQ(0, contid_set(t.pid, v2));
+	EXPECT_EQ(v2, contid_of(_metadata, t.pid));
+}
+
+/*
+ * 5. Issue 8 item 3: injection only at the writer's own level.  H, an agent
+ * with every capability, gives x to its grandchild D; D's parent P exits
+ * (reaped by H), so H is childless and we, its parent, tag H with y.  H
+ * may still create and inject ids below y (its own level now), but not put
+ * a task of y into x, which is outside y: EXDEV, logged res=0, the child
+ * stays in y and x keeps D alone (x is dropped when D exits).
+ */
+TEST_F(nest, refuse_injection_escape)
+{
+	uint64_t x = random_contid(), y = random_contid(), z = random_contid();
+	char xch[32], ych[32];
+	struct agent h, p, d;
+	struct trep r;
+	pid_t e, c1, c2, c;
+	int m;
+
+	snprintf(xch, sizeof(xch), "%s", u64s(x));
+	snprintf(ych, sizeof(ych), "%s", u64s(y));
+	ASSERT_LT(0, agent_start(&h));
+	ASSERT_LT(0, agent_spawn(&h, &p));
+	ASSERT_LT(0, agent_spawn(&p, &d));
+	m = self->log.n;
+	ASSERT_EQ(0, agent_set(&h, d.pid, x));
+	expect_set(_metadata, &self->log, m, d.pid, x, "-1", 1, h.pid, set_len(x), NULL);
+
+	/* Control: H, top level, injects its x into another childless child. */
+	r = agent_call(&h, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	e = r.val;
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&h, e, x));
+	expect_set(_metadata, &self->log, m, e, x, "-1", 1, h.pid, set_len(x), NULL);
+	EXPECT_EQ(x, contid_of(_metadata, e));
+
+	/* E and P exit; D, still in x, is reparented to us. */
+	ASSERT_EQ(0, agent_call(&h, 'K', e, 0).err);
+	ASSERT_EQ(0, agent_call(&h, 'K', p.pid, 0).err);
+	ASSERT_EQ(getpid(), ppid_of(d.pid));
+	EXPECT_EQ(x, contid_of(_metadata, d.pid));
+
+	/* We tag the now childless H with y. */
+	m = self->log.n;
+	ASSERT_EQ(0, contid_set(h.pid, y));
+	expect_set(_metadata, &self->log, m, h.pid, y, "-1", 1, getpid(), set_len(y), NULL);
+
+	/* Control: below y, H nests z and injects z into a second child. */
+	r = agent_call(&h, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c1 = r.val;
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&h, c1, z));
+	expect_set(_metadata, &self->log, m, c1, z, ych, 1, h.pid, set_len(z), ych);
+	r = agent_call(&h, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c2 = r.val;
+	m = self->log.n;
+	EXPECT_EQ(0, agent_set(&h, c2, z));
+	expect_set(_metadata, &self->log, m, c2, z, ych, 1, h.pid, set_len(z), ych);
+	EXPECT_EQ(z, contid_of(_metadata, c2));
+
+	/* The escape: a child of H, in y, into x. */
+	r = agent_call(&h, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	c = r.val;
+	EXPECT_EQ(y, contid_of(_metadata, c));
+	m = self->log.n;
+	EXPECT_EQ(EXDEV, agent_set(&h, c, x));
+	expect_set(_metadata, &self->log, m, c, x, ych, 0, h.pid, -EXDEV, ych);
+	EXPECT_EQ(y, contid_of(_metadata, c));
+
+	/* x has D only: D's exit drops it. */
+	m = self->log.n;
+	ASSERT_EQ(0, kill(d.pid, SIGKILL));
+	ASSERT_EQ(d.pid, waitpid(d.pid, NULL, 0));
+	wait_drop(_metadata, &self->log, m, x, xch);
+	/* H (y), C1 and C2 (z), C (y). */
+	expect_stats(_metadata, self->base_tasks + 4, self->base_objects + 2,
+		     self->base_netns + 2);
+}
+
+/*
+ * 6. Issue 8 item 7: reading needs the privilege of setting.  A nested
+ * reader N (its object records its user namespace U, where it is root; no
+ * capability in the initial one) reads itself and its descendants, but
+ * nothing else (EXDEV): not a task of its own container and user namespace
+ * outside its subtree, not its parent, not an untagged task of the initial
+ * user namespace.  The host reads everything.  An unprivileged task reads
+ * nothing (EPERM), with or without a contid.
+ */
+TEST_F(nest, nested_reader_sees_only_its_subtree)
+{
+	uint64_t h = random_contid(), v = random_contid(), k = random_contid();
+	struct agent n, c, w;
+	struct target t;
+	struct trep r;
+	pid_t g, o, wc;
+
+	ASSERT_LT(0, agent_start(&n));
+	ASSERT_EQ(0, agent_call(&n, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
+	ASSERT_EQ(0, map_root(n.pid));
+	tag_task(_metadata, n.pid, h);
+	ASSERT_LT(0, agent_spawn(&n, &c));
+	ASSERT_EQ(0, agent_set(&n, c.pid, v));
+	r = agent_call(&c, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	g = r.val;
+	r = agent_call(&n, 'O', 0, 0);
+	ASSERT_EQ(0, r.err);
+	o = r.val;
+	ASSERT_EQ(getpid(), ppid_of(o));
+	ASSERT_LT(0, target_start(&t));
+
+	/* Itself, its child and its grandchild. */
+	r = agent_call(&n, 'R', 0, 0);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ((int64_t)h, r.val);
+	r = agent_call(&n, 'R', c.pid, 0);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ((int64_t)v, r.val);
+	r = agent_call(&n, 'R', g, 0);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ((int64_t)v, r.val);
+
+	/* Outside its subtree. */
+	EXPECT_EQ(EXDEV, agent_call(&n, 'R', o, 0).err) TH_LOG("same container and userns");
+	EXPECT_EQ(EXDEV, agent_call(&n, 'R', getpid(), 0).err) TH_LOG("its parent");
+	EXPECT_EQ(EXDEV, agent_call(&n, 'R', t.pid, 0).err) TH_LOG("an untagged task");
+
+	/* The host reads everything. */
+	EXPECT_EQ(h, contid_of(_metadata, n.pid));
+	EXPECT_EQ(v, contid_of(_metadata, c.pid));
+	EXPECT_EQ(v, contid_of(_metadata, g));
+	EXPECT_EQ(h, contid_of(_metadata, o));
+	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, t.pid));
+
+	/*
+	 * An unprivileged task with a contid reads nothing, not even its
+	 * child or itself (the files it can open: those of other tasks are
+	 * root's, mode 0600).
+	 */
+	ASSERT_LT(0, agent_start(&w));
+	ASSERT_EQ(0, agent_call(&w, 'S', 0, 0).err);
+	tag_task(_metadata, w.pid, k);
+	r = agent_call(&w, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	wc = r.val;
+	EXPECT_EQ(EPERM, agent_call(&w, 'R', wc, 0).err);
+	EXPECT_EQ(EPERM, agent_call(&w, 'R', 0, 0).err);
 }
 
 TEST_HARNESS_MAIN
