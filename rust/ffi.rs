@@ -20,15 +20,17 @@ use crate::table::{self, ContainerObject, ContidRef};
 ///
 /// # Safety
 ///
-/// `tsk` is a valid task and `buf` points to `size` writable bytes.
+/// `file` is the open file read, `tsk` is a valid task and `buf` points to
+/// `size` writable bytes.
 unsafe extern "C" fn contid_read(
+    file: *const bindings::file,
     tsk: *mut bindings::task_struct,
     buf: *mut c_char,
     size: usize,
 ) -> c_int {
     // SAFETY: Per the function's contract.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    match proc::read(tsk, buf) {
+    match proc::read(file, tsk, buf) {
         Ok(len) => len as c_int,
         Err(e) => e.to_errno(),
     }
@@ -38,15 +40,17 @@ unsafe extern "C" fn contid_read(
 ///
 /// # Safety
 ///
-/// `tsk` is a valid task and `buf` points to `count` readable bytes.
+/// `file` is the open file written, `tsk` is a valid task and `buf`
+/// points to `count` readable bytes.
 unsafe extern "C" fn contid_write(
+    file: *const bindings::file,
     tsk: *mut bindings::task_struct,
     buf: *const c_char,
     count: usize,
 ) -> c_int {
     // SAFETY: Per the function's contract.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    match proc::write(tsk, input) {
+    match proc::write(file, tsk, input) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -145,16 +145,21 @@ impl NetContids {
     pub(crate) fn add(&self, obj: &ContainerObject) {
         self.locked(|items| {
             if let Some(e) = items.iter().find(|e| ptr::eq(e.obj, obj)) {
-                if e.tasks.fetch_add(1, Ordering::Relaxed) == 0 {
+                // Release: a packet-path reader that sees the revived count
+                // (Acquire, in `for_each_rcu`) sees the task's reference.
+                if e.tasks.fetch_add(1, Ordering::Release) == 0 {
                     NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
                 }
             } else if self.republish(items, |e| e.tasks.load(Ordering::Relaxed) > 0, Some(obj)) {
                 NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
             } else {
-                pr_warn!(
-                    "contid {} not listed in a netns: out of memory\n",
-                    obj.id().get()
-                );
+                // The packets of this namespace will miss the contid:
+                // count the loss, as audit does for every record it drops.
+                // SAFETY: `audit_log_lost` takes a constant string and may
+                // be called in atomic context.
+                unsafe {
+                    bindings::audit_log_lost(c"audit_containerid: netns list out of memory".as_ptr().cast())
+                };
             }
         });
     }
@@ -187,7 +192,7 @@ impl NetContids {
         for e in arr
             .items
             .iter()
-            .filter(|e| e.tasks.load(Ordering::Relaxed) > 0)
+            .filter(|e| e.tasks.load(Ordering::Acquire) > 0)
         {
             // SAFETY: A counted task holds a reference on the object, and
             // objects are freed an RCU grace period after their release.

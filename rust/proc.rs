@@ -17,30 +17,76 @@ fn enotuniq() -> Error {
     Error::from_errno(-(bindings::ENOTUNIQ as i32))
 }
 
-/// May the current task read or set the identifier of `target`?
-///
-/// The identifier serves audit, so both need `CAP_AUDIT_CONTROL` in the
-/// initial user namespace.  A nested orchestrator in a user namespace may
-/// instead have it in a user namespace that owns `target`, provided it
-/// already runs under an identifier, so that all it sets nests below an id
-/// the host assigned (and the set rules keep it inside its own subtree).
-fn permitted(target: *mut bindings::task_struct) -> bool {
+/// What entitles the current task to read or set identifiers.
+enum Privilege {
+    /// `CAP_AUDIT_CONTROL` in the initial user namespace, held by current
+    /// and by the opener of the file: every task.
+    Host,
+    /// A nested orchestrator: current runs under `mine` and, with the
+    /// opener of the file, has `CAP_AUDIT_CONTROL` in the user namespace
+    /// recorded on `mine` (the container's).  Its own subtree only.
+    Nested(ContidRef),
+}
+
+/// Does `file`'s opener have `cap` in `ns`, and does current?
+fn both_capable(file: *const bindings::file, ns: *mut bindings::user_namespace) -> bool {
     let cap = bindings::CAP_AUDIT_CONTROL as i32;
-    // SAFETY: `capable` only inspects the current task's credentials.
-    if unsafe { bindings::capable(cap) } {
-        return true;
+    // SAFETY: `ns` is a live user namespace (the initial one, or one an
+    // object holds a reference on) and `file` is the open file of the
+    // caller's read or write; both helpers only inspect credentials.
+    unsafe { bindings::ns_capable(ns, cap) && bindings::file_ns_capable(file, ns, cap) }
+}
+
+/// May the current task, through `file`, read or set identifiers at all?
+///
+/// The identifier serves audit: a task that holds `CAP_AUDIT_CONTROL` in a
+/// user namespace it created itself, or that opened the file for a
+/// privileged program, must not be able to forge one.
+fn privilege(file: *const bindings::file) -> Result<Privilege> {
+    if both_capable(file, core::ptr::addr_of_mut!(bindings::init_user_ns)) {
+        return Ok(Privilege::Host);
     }
     // SAFETY: Always valid.
     let current = unsafe { bindings::get_current() };
-    // SAFETY: `target` is valid (the caller holds a reference).
-    table::with_task_object(current, |o| o.is_some())
-        && unsafe { bindings::audit_contid_ns_capable(target, cap) }
+    let mine = ContidRef::of_task(current).ok_or(EPERM)?;
+    if both_capable(file, mine.user_ns()) {
+        Ok(Privilege::Nested(mine))
+    } else {
+        Err(EPERM)
+    }
+}
+
+/// Is `target` in current's own subtree: current's thread group or below?
+fn in_own_subtree(target: *mut bindings::task_struct) -> bool {
+    // SAFETY: Always valid.
+    let current = unsafe { bindings::get_current() };
+    // SAFETY: Both tasks are valid; the leader of a live task is valid.
+    if unsafe { bindings::audit_contid_task_leader(target) == bindings::audit_contid_task_leader(current) } {
+        return true;
+    }
+    // SAFETY: Plain RCU read-side critical section, which the descent
+    // walk needs for the parent pointers it follows.
+    unsafe { bindings::rcu_read_lock() };
+    // SAFETY: Both tasks are valid; in an RCU read-side critical section.
+    let below = unsafe { bindings::audit_contid_task_is_descendant(current, target) };
+    // SAFETY: Pairs with the `rcu_read_lock` above.
+    unsafe { bindings::rcu_read_unlock() };
+    below
 }
 
 /// Formats `target`'s identifier (or the unset value) into `buf`.
-pub(crate) fn read(target: *mut bindings::task_struct, buf: &mut [u8]) -> Result<usize> {
-    if !permitted(target) {
-        return Err(EPERM);
+///
+/// Reading needs the privilege of setting; a nested orchestrator reads
+/// only its own subtree.
+pub(crate) fn read(
+    file: *const bindings::file,
+    target: *mut bindings::task_struct,
+    buf: &mut [u8],
+) -> Result<usize> {
+    if let Privilege::Nested(_) = privilege(file)? {
+        if !in_own_subtree(target) {
+            return Err(EXDEV);
+        }
     }
     let id = table::with_task_object(target, |obj| obj.map_or(CONTID_UNSET, |o| o.id().get()));
     format_decimal(id, buf).ok_or(EINVAL)
@@ -50,14 +96,18 @@ pub(crate) fn read(target: *mut bindings::task_struct, buf: &mut [u8]) -> Result
 ///
 /// A value that is not a number is refused before anything else happens.
 /// Every attempt to set a number, refused or not, is logged.
-pub(crate) fn write(target: *mut bindings::task_struct, input: &[u8]) -> Result {
+pub(crate) fn write(
+    file: *const bindings::file,
+    target: *mut bindings::task_struct,
+    input: &[u8],
+) -> Result {
     let value = ContainerId::parse(input).map_err(|e| match e {
         ParseError::Invalid => EINVAL,
         ParseError::Range => ERANGE,
     })?;
     // SAFETY: `target` is valid (the C caller holds a reference).
     let opid = unsafe { bindings::audit_contid_task_tgid(target) };
-    match set(target, value) {
+    match set(file, target, value) {
         Ok(old) => {
             record::log_set(opid, value, old.as_deref(), true);
             Ok(())
@@ -113,14 +163,21 @@ fn may_nest(current: *mut bindings::task_struct, old: &ContainerObject) -> bool 
 }
 
 /// Sets `target`'s identifier to `value`; returns the previous object.
-fn set(target: *mut bindings::task_struct, value: u64) -> Result<Option<ContidRef>> {
-    if !permitted(target) {
-        return Err(EPERM);
-    }
+fn set(
+    file: *const bindings::file,
+    target: *mut bindings::task_struct,
+    value: u64,
+) -> Result<Option<ContidRef>> {
+    let mine = match privilege(file)? {
+        Privilege::Host => None,
+        Privilege::Nested(mine) => Some(mine),
+    };
     let id = ContainerId::new(value).ok_or(EINVAL)?;
     // SAFETY: Always valid.
     let current = unsafe { bindings::get_current() };
-    let mine = ContidRef::of_task(current);
+    // A host writer may itself run under an object: what it creates nests
+    // below that, as for a nested writer.
+    let mine = mine.or_else(|| ContidRef::of_task(current));
 
     // References dropped only after the registry lock is released, since
     // dropping the last one takes it.
@@ -132,11 +189,21 @@ fn set(target: *mut bindings::task_struct, value: u64) -> Result<Option<ContidRe
         let mut reg = table::registry().lock();
         existing = reg.lookup(id);
         let candidate: Result<&ContidRef> = match existing.as_ref() {
-            Some(e) if e.is_owned_by(current) => Ok(e),
+            // Injection only at the writer's own level: the object nests
+            // directly below the writer's own (or both are top level), so
+            // that it never moves a task out of the writer's container.
+            Some(e) if e.is_owned_by(current) && e.parent_is(mine.as_deref()) => Ok(e),
+            Some(e) if e.is_owned_by(current) => Err(EXDEV),
             Some(_) => Err(enotuniq()),
             None => {
-                fresh = Some(ContainerObject::create(id, current, mine.as_ref())?);
-                Ok(fresh.as_ref().ok_or(ENOMEM)?)
+                // Reserved before any task gets it, so that running out of
+                // memory refuses the set instead of leaving the id
+                // unprotected.  Not `?`: a refused set's object must be
+                // dropped (leaving the registry) after the lock is released.
+                let f = ContainerObject::create(id, current, mine.as_ref(), target)?;
+                let inserted = reg.insert(&f);
+                let f = fresh.insert(f);
+                inserted.map(|()| &*f)
             }
         };
         // SAFETY: `target` is valid; unlocked below.
@@ -170,11 +237,6 @@ fn set(target: *mut bindings::task_struct, value: u64) -> Result<Option<ContidRe
             }
             if let Some(f) = fresh.as_ref() {
                 f.mark_used();
-                if let Err(e) = reg.insert(f) {
-                    // The target keeps the object; it is just not protected
-                    // against reuse of its identifier.  Out of memory only.
-                    pr_warn!("contid {} not registered: {:?}\n", id.get(), e);
-                }
             }
         }
         res

@@ -107,6 +107,9 @@ pub(crate) fn registry() -> &'static Mutex<Registry> {
 ///   reference until its last reference goes.
 /// - `parent`, if not null, is an object on which this one holds a
 ///   reference until its last reference goes.
+/// - `user_ns` is the user namespace of the task the object was first set
+///   on (the container's user namespace), on which the object holds a
+///   reference until its last reference goes.
 /// - The memory is freed an RCU grace period after the last reference goes,
 ///   so RCU readers may follow slot and parent pointers without references.
 #[repr(C)]
@@ -119,15 +122,18 @@ pub(crate) struct ContainerObject {
     used: AtomicBool,
     owner: *mut bindings::task_struct,
     parent: *const ContainerObject,
+    user_ns: *mut bindings::user_namespace,
 }
 
 impl ContainerObject {
-    /// Creates an object for `id`, owned by `owner`'s thread group and nested
-    /// below `parent`.  It is not yet in the registry.
+    /// Creates an object for `id`, owned by `owner`'s thread group, nested
+    /// below `parent` and first set on `target`, whose user namespace it
+    /// records.  It is not yet in the registry.
     pub(crate) fn create(
         id: ContainerId,
         owner: *mut bindings::task_struct,
         parent: Option<&ContidRef>,
+        target: *mut bindings::task_struct,
     ) -> Result<ContidRef> {
         // SAFETY: `owner` is a valid task (the caller's current task), so its
         // group leader is valid while it runs.
@@ -136,7 +142,7 @@ impl ContainerObject {
             Some(p) => p.clone_ref().into_raw(),
             None => core::ptr::null(),
         };
-        let obj = match KBox::new(
+        let mut obj = match KBox::new(
             ContainerObject {
                 rcu: Opaque::uninit(),
                 id,
@@ -144,6 +150,7 @@ impl ContainerObject {
                 used: AtomicBool::new(false),
                 owner: leader,
                 parent,
+                user_ns: core::ptr::null_mut(),
             },
             GFP_KERNEL,
         ) {
@@ -158,6 +165,9 @@ impl ContainerObject {
         };
         // SAFETY: `leader` is valid (see above); the object keeps a reference.
         unsafe { bindings::get_task_struct(leader) };
+        // INVARIANT: The object keeps the reference on the user namespace.
+        // SAFETY: `target` is a valid task (the caller holds a reference).
+        obj.user_ns = unsafe { bindings::audit_contid_get_task_user_ns(target) };
         if OBJECTS.fetch_add(1, Ordering::Relaxed) == 0 {
             // SAFETY: The module is loaded (this runs in one of its hooks,
             // which the C side keeps pinned); pin it while objects exist.
@@ -189,6 +199,16 @@ impl ContainerObject {
     /// The owner's thread-group leader.
     pub(crate) fn owner(&self) -> *mut bindings::task_struct {
         self.owner
+    }
+
+    /// The user namespace of the task the object was first set on.
+    pub(crate) fn user_ns(&self) -> *mut bindings::user_namespace {
+        self.user_ns
+    }
+
+    /// Is `other` this object's parent (both `None`: no parent)?
+    pub(crate) fn parent_is(&self, other: Option<&ContainerObject>) -> bool {
+        core::ptr::eq(self.parent, other.map_or(core::ptr::null(), |o| o))
     }
 
     /// The identifiers of this object and its ancestors, innermost first.
@@ -243,6 +263,8 @@ impl ContainerObject {
         }
         // SAFETY: The reference taken in `create`.
         unsafe { bindings::put_task_struct(obj.owner) };
+        // SAFETY: The reference taken in `create`.
+        unsafe { bindings::put_user_ns(obj.user_ns) };
         // SAFETY: `rcu` is ours and not queued yet; `free_rcu` frees the
         // `KBox` allocation once readers are done with it.
         unsafe { bindings::call_rcu(obj.rcu.get(), Some(free_rcu)) };
