@@ -16,6 +16,14 @@ done
 ln -s ../run "$root/var/run"
 install -m 0755 "$top/scripts/guest/init" "$root/init"
 cp "$out/audit_containerid.ko" "$root/lib/modules/"
+# In-tree modules the tests load (netfilter targets built as modules, as
+# distributions build them), from the kernel build.
+mkdir -p "$root/lib/modules/kernel"
+for ko in net/netfilter/xt_AUDIT.ko net/netfilter/nft_log.ko; do
+	if [ -f "$top/build/kbuild/$ko" ]; then
+		cp "$top/build/kbuild/$ko" "$root/lib/modules/kernel/"
+	fi
+done
 for t in auditctl ausearch auditd; do
 	[ -x "$out/$t" ] && install -m 0755 "$out/$t" "$root/sbin/$t"
 done
