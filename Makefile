@@ -73,8 +73,10 @@ clippy: kernel
 	@$(KMAKE) M=$(TOP) CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
 
 checkpatch: kernel
+	@# From the kernel tree: elsewhere checkpatch misreads the patches.
 	@for p in $$(grep -v '^#' patches/linux-6.12/series); do \
-		$(KSRC)/scripts/checkpatch.pl --strict --no-tree -q patches/linux-6.12/$$p || exit 1; done
+		(cd $(KSRC) && ./scripts/checkpatch.pl --strict --no-tree -q \
+			$(TOP)/patches/linux-6.12/$$p) || exit 1; done
 
 clean:
 	@rm -rf $(OUT) $(TOP)/build/initramfs

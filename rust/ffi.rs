@@ -111,18 +111,18 @@ unsafe extern "C" fn contid_log_info(
     record::log_info(ctx, obj, record)
 }
 
-/// `tsk` moves from namespace `old` to `new`.
+/// `tsk` moves from namespace `_old` to `new`.
 ///
 /// # Safety
 ///
-/// `tsk` is locked with `task_lock()`; the namespaces are null or live.
+/// `tsk` is locked with `task_lock()`; `new` is null or live.
 unsafe extern "C" fn contid_switch_net(
     tsk: *mut bindings::task_struct,
-    old: *mut bindings::net,
+    _old: *mut bindings::net,
     new: *mut bindings::net,
 ) {
     // SAFETY: Per the function's contract, which is `switch_net`'s.
-    unsafe { table::switch_net(tsk, old, new) };
+    unsafe { table::switch_net(tsk, new) };
 }
 
 /// Does a task with a contid use `net`?

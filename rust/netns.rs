@@ -3,16 +3,29 @@
 //! Per network namespace lists of the container objects of the tasks that
 //! use the namespace, for the CONTAINER_INFO record of NETFILTER_PKT events.
 //!
-//! Each namespace counts, per object, the tasks with that object that use
-//! it.  Membership changes on set, fork, namespace switch (unshare, setns)
-//! and exit; an object leaves the list when its last task leaves the
-//! namespace.
+//! A task's slot points to a [`Member`]: the tasks of one container object
+//! that use one network namespace.  Each namespace lists its members in an
+//! RCU list, so the packet path, which runs in softirq, walks it without a
+//! lock.  A member is listed while it has tasks, and freed an RCU grace
+//! period after its last task left.
 //!
-//! Writers hold the namespace's spinlock with interrupts disabled (the fork
-//! hook runs with them disabled); the list itself is an RCU-published array,
-//! so the packet path, which runs in softirq, reads it without a lock.
-//! Entries hold no reference on their object: a task that is counted holds
-//! one, and objects are freed only an RCU grace period after release.
+//! The fork hook runs under `tasklist_lock` with interrupts disabled, so it
+//! must neither allocate nor search:
+//!
+//! - a child in its parent's namespace joins its parent's member: a
+//!   counter increment;
+//! - a child in a new namespace (`CLONE_NEWNET`) joins the spare member
+//!   that the namespace's pernet init allocated, in sleepable context, for
+//!   the tagged task that created it.
+//!
+//! Namespace switches (`unshare`, `setns`) run under `task_lock()` and may
+//! allocate atomically; a set allocates before taking any lock.  Whatever
+//! cannot be attributed to a namespace (out of memory, or a set of the
+//! forking task racing its own `clone(CLONE_NEWNET)`) goes to the object's
+//! orphan member, which no namespace lists, and is counted by the audit
+//! lost counter: packets miss that contid, visibly.
+//!
+//! Writers hold the namespace's spinlock with interrupts disabled.
 
 use core::mem::MaybeUninit;
 use core::ptr;
@@ -23,35 +36,129 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-use crate::table::ContainerObject;
+use crate::table::{ContainerObject, ContidRef};
 
-/// Number of (namespace, object) entries with tasks, over all namespaces.
+/// Number of (namespace, object) members with tasks, over all namespaces.
 pub(crate) static NET_ENTRIES: AtomicUsize = AtomicUsize::new(0);
 
-/// One object and the number of tasks with it in the namespace.
-struct NetEntry {
-    obj: *const ContainerObject,
+/// The tasks of one container object that use one network namespace.
+///
+/// # Invariants
+///
+/// - `obj` is null only for a spare (no task, listed, waiting for the
+///   tagged task whose `copy_net_ns()` allocated it).  A listed member
+///   with an object holds one reference on it.  An orphan (`net` null,
+///   embedded in its object) holds one reference on its object while
+///   `tasks` is not zero.
+/// - `tasks` counts the task slots that point to the member.  It changes
+///   under the lock of `net` (atomically for an orphan).
+/// - A listed member is unlinked, under the lock, when its last task
+///   leaves, and freed an RCU grace period later.  `pprev` is valid while
+///   the member is listed, and only used under the lock.
+#[repr(C)]
+pub(crate) struct Member {
+    rcu: Opaque<bindings::callback_head>,
+    next: AtomicPtr<Member>,
+    pprev: AtomicPtr<AtomicPtr<Member>>,
+    obj: AtomicPtr<ContainerObject>,
+    net: *mut bindings::net,
     tasks: AtomicUsize,
 }
 
-/// An RCU-published array of entries.
-#[repr(C)]
-struct EntryArray {
-    rcu: Opaque<bindings::callback_head>,
-    items: KVec<NetEntry>,
+// SAFETY: Shared between CPUs through atomics and the namespace lock; the
+// raw `net` never changes after creation.
+unsafe impl Sync for Member {}
+// SAFETY: As above.
+unsafe impl Send for Member {}
+
+impl Member {
+    /// A member of `net` (null for an orphan) without object and tasks.
+    pub(crate) const fn new(net: *mut bindings::net) -> Self {
+        Self {
+            rcu: Opaque::uninit(),
+            next: AtomicPtr::new(ptr::null_mut()),
+            pprev: AtomicPtr::new(ptr::null_mut()),
+            obj: AtomicPtr::new(ptr::null_mut()),
+            net,
+            tasks: AtomicUsize::new(0),
+        }
+    }
+
+    /// Makes `self` the orphan member of `obj`, which embeds it.
+    pub(crate) fn init_orphan(&self, obj: &ContainerObject) {
+        self.obj
+            .store(ptr::from_ref(obj).cast_mut(), Ordering::Release);
+    }
+
+    /// The object; `None` for a spare.
+    ///
+    /// The caller holds a task slot's claim on the member or is in an RCU
+    /// read-side critical section.
+    pub(crate) fn obj(&self) -> Option<&ContainerObject> {
+        // SAFETY: A member's object outlives the member's use: it holds a
+        // reference while it has tasks or is listed, and objects are freed
+        // an RCU grace period after their release.
+        unsafe { self.obj.load(Ordering::Acquire).as_ref() }
+    }
+
+    fn is_orphan(&self) -> bool {
+        self.net.is_null()
+    }
+}
+
+/// What is left to do after a task left a member for the last time: drop
+/// the member's reference on its object and, for a listed member, free it
+/// after a grace period.  Dropped in sleepable context, or consumed by
+/// [`Released::finish_not_last`].
+pub(crate) struct Released {
+    member: Option<*mut Member>,
+    obj: Option<ContidRef>,
+}
+
+impl Released {
+    /// Finishes where sleeping is not allowed, because the caller knows the
+    /// object keeps another reference (the task moved to another member of
+    /// the same object).
+    pub(crate) fn finish_not_last(mut self) {
+        if let Some(obj) = self.obj.take() {
+            obj.put_not_last();
+        }
+    }
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        if let Some(m) = self.member.take() {
+            // SAFETY: The member is unlinked and no slot points to it; the
+            // callback frees it once current readers are done.
+            unsafe {
+                bindings::call_rcu(Opaque::raw_get(ptr::addr_of!((*m).rcu)), Some(free_member))
+            };
+        }
+        drop(self.obj.take());
+    }
+}
+
+/// Frees a member an RCU grace period after it was unlinked.
+///
+/// # Safety
+///
+/// `head` is the `rcu` field of a member from `KBox::into_raw`.
+unsafe extern "C" fn free_member(head: *mut bindings::callback_head) {
+    // SAFETY: `rcu` is the first field of the `#[repr(C)]` member.
+    drop(unsafe { KBox::from_raw(head.cast::<Member>()) });
 }
 
 /// The per-namespace state, in the namespace's `net_generic` storage.
 ///
 /// # Invariants
 ///
-/// `lock` is initialised; `entries` is null or a `KBox<EntryArray>` that is
-/// replaced, under `lock`, by a new array and freed an RCU grace period
-/// later.  Only `tasks` of an entry changes in place, under `lock`.
+/// `lock` is initialised; `head` starts the list of members, changed only
+/// under `lock`.
 #[repr(C)]
 pub(crate) struct NetContids {
     lock: Opaque<bindings::spinlock_t>,
-    entries: AtomicPtr<EntryArray>,
+    head: AtomicPtr<Member>,
 }
 
 /// The lock class of every namespace's lock.
@@ -62,6 +169,7 @@ static LOCK_KEY: LockKey = LockKey(Opaque::uninit());
 
 /// The pernet registration; `id` is written by the network core.
 static NET_ID: AtomicU32 = AtomicU32::new(0);
+
 static mut PERNET: MaybeUninit<bindings::pernet_operations> = MaybeUninit::zeroed();
 
 impl NetContids {
@@ -76,146 +184,234 @@ impl NetContids {
         unsafe { &*bindings::net_generic(net, NET_ID.load(Ordering::Relaxed)).cast::<NetContids>() }
     }
 
-    /// Runs `f` on the current array (or an empty slice) with the lock held.
-    fn locked<R>(&self, f: impl FnOnce(&[NetEntry]) -> R) -> R {
+    /// Runs `f` with the lock held.
+    fn locked<R>(&self, f: impl FnOnce() -> R) -> R {
         // SAFETY: `lock` is initialised (type invariant).
         let flags = unsafe { bindings::spin_lock_irqsave(self.lock.get()) };
-        let arr = self.entries.load(Ordering::Relaxed);
-        // SAFETY: Arrays are replaced only under the lock, which we hold.
-        let items: &[NetEntry] = unsafe { arr.as_ref() }.map_or(&[], |a| &a.items);
-        let r = f(items);
+        let r = f();
         // SAFETY: Taken above.
         unsafe { bindings::spin_unlock_irqrestore(self.lock.get(), flags) };
         r
     }
 
-    /// Publishes a copy of `items` that keeps the entries `keep` accepts and
-    /// appends `extra`; frees the old array after a grace period.  Called
-    /// with the lock held.  False if out of memory.
-    fn republish(
-        &self,
-        items: &[NetEntry],
-        keep: impl Fn(&NetEntry) -> bool,
-        extra: Option<*const ContainerObject>,
-    ) -> bool {
-        let mut v = match KVec::with_capacity(items.len() + 1, GFP_ATOMIC) {
-            Ok(v) => v,
-            Err(_) => return false,
-        };
-        for e in items.iter().filter(|e| keep(e)) {
-            let n = e.tasks.load(Ordering::Relaxed);
-            // Cannot fail: the capacity is reserved.
-            let _ = v.push(
-                NetEntry {
-                    obj: e.obj,
-                    tasks: AtomicUsize::new(n),
-                },
-                GFP_ATOMIC,
-            );
-        }
-        if let Some(obj) = extra {
-            let _ = v.push(
-                NetEntry {
-                    obj,
-                    tasks: AtomicUsize::new(1),
-                },
-                GFP_ATOMIC,
-            );
-        }
-        let new = match KBox::new(
-            EntryArray {
-                rcu: Opaque::uninit(),
-                items: v,
-            },
-            GFP_ATOMIC,
-        ) {
-            Ok(b) => KBox::into_raw(b),
-            Err(_) => return false,
-        };
-        let old = self.entries.swap(new, Ordering::Release);
-        if !old.is_null() {
-            // SAFETY: `old` is no longer reachable for new readers; the
-            // callback frees it once current readers are done.
-            unsafe { bindings::call_rcu((*old).rcu.get(), Some(free_array)) };
-        }
-        true
+    /// The members, first to last.  Under the lock, or in an RCU read-side
+    /// critical section.
+    fn members(&self) -> impl Iterator<Item = &Member> + '_ {
+        let mut next = self.head.load(Ordering::Acquire);
+        core::iter::from_fn(move || {
+            // SAFETY: Listed members are freed only an RCU grace period
+            // after they were unlinked; the caller holds the lock or is an
+            // RCU reader.
+            let m = unsafe { next.as_ref()? };
+            next = m.next.load(Ordering::Acquire);
+            Some(m)
+        })
     }
 
-    /// Counts one more task of `obj` in this namespace.
-    pub(crate) fn add(&self, obj: &ContainerObject) {
-        self.locked(|items| {
-            if let Some(e) = items.iter().find(|e| ptr::eq(e.obj, obj)) {
-                // Release: a packet-path reader that sees the revived count
-                // (Acquire, in `for_each_rcu`) sees the task's reference.
-                if e.tasks.fetch_add(1, Ordering::Release) == 0 {
-                    NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
-                }
-            } else if self.republish(items, |e| e.tasks.load(Ordering::Relaxed) > 0, Some(obj)) {
-                NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
-            } else {
-                // The packets of this namespace will miss the contid:
-                // count the loss, as audit does for every record it drops.
-                // SAFETY: `audit_log_lost` takes a constant string and may
-                // be called in atomic context.
-                unsafe {
-                    bindings::audit_log_lost(c"audit_containerid: netns list out of memory".as_ptr().cast())
-                };
-            }
-        });
+    /// Lists `m` first.  Under the lock.
+    fn link(&self, m: *mut Member) {
+        // SAFETY: `m` is a valid member that is not listed.
+        let mr = unsafe { &*m };
+        let first = self.head.load(Ordering::Relaxed);
+        mr.next.store(first, Ordering::Relaxed);
+        mr.pprev
+            .store(ptr::from_ref(&self.head).cast_mut(), Ordering::Relaxed);
+        // SAFETY: `first` is null or a listed member.
+        if let Some(f) = unsafe { first.as_ref() } {
+            f.pprev
+                .store(ptr::from_ref(&mr.next).cast_mut(), Ordering::Relaxed);
+        }
+        // Release: readers that find `m` see it initialised.
+        self.head.store(m, Ordering::Release);
     }
 
-    /// Counts one task of `obj` less; the object leaves the list with its
-    /// last task.
-    pub(crate) fn remove(&self, obj: &ContainerObject) {
-        self.locked(|items| {
-            let Some(e) = items.iter().find(|e| ptr::eq(e.obj, obj)) else {
-                return;
-            };
-            if e.tasks.fetch_sub(1, Ordering::Relaxed) == 1 {
-                NET_ENTRIES.fetch_sub(1, Ordering::Relaxed);
-                // Readers skip entries without tasks, so if the smaller
-                // array cannot be allocated the entry just stays until the
-                // next change.
-                self.republish(items, |e| e.tasks.load(Ordering::Relaxed) > 0, None);
-            }
-        });
-    }
-
-    /// Runs `f` on each object with tasks in the namespace.  The caller is in
-    /// an RCU read-side critical section.
-    fn for_each_rcu(&self, mut f: impl FnMut(&ContainerObject)) {
-        let arr = self.entries.load(Ordering::Acquire);
-        // SAFETY: Arrays are freed an RCU grace period after replacement.
-        let Some(arr) = (unsafe { arr.as_ref() }) else {
+    /// Unlinks `m`.  Under the lock; readers may still see it for a grace
+    /// period.
+    fn unlink(&self, m: &Member) {
+        let pprev = m.pprev.swap(ptr::null_mut(), Ordering::Relaxed);
+        if pprev.is_null() {
             return;
-        };
-        for e in arr
-            .items
-            .iter()
-            .filter(|e| e.tasks.load(Ordering::Acquire) > 0)
-        {
-            // SAFETY: A counted task holds a reference on the object, and
-            // objects are freed an RCU grace period after their release.
-            f(unsafe { &*e.obj });
+        }
+        let next = m.next.load(Ordering::Relaxed);
+        // SAFETY: `next` is null or a listed member.
+        if let Some(n) = unsafe { next.as_ref() } {
+            n.pprev.store(pprev, Ordering::Relaxed);
+        }
+        // SAFETY: `pprev` points to the head or to a listed member's `next`.
+        unsafe { (*pprev).store(next, Ordering::Release) };
+    }
+
+    /// Counts a task of `obj` in this namespace: joins the member of `obj`,
+    /// or claims a spare, or lists `spare` (allocated by the caller) or,
+    /// with `gfp`, a member allocated here.  `None` if none of them exists.
+    fn join<'a>(
+        &'a self,
+        net: *mut bindings::net,
+        obj: &ContainerObject,
+        spare: &mut Option<KBox<Member>>,
+        gfp: Option<kernel::alloc::Flags>,
+    ) -> Option<&'a Member> {
+        self.locked(|| {
+            let mut free: Option<&Member> = None;
+            for m in self.members() {
+                match m.obj() {
+                    Some(o) if ptr::eq(o, obj) => {
+                        add_task(m);
+                        return Some(m);
+                    }
+                    None if free.is_none() => free = Some(m),
+                    _ => {}
+                }
+            }
+            let m: &Member = match free {
+                Some(m) => m,
+                None => {
+                    let new = match spare.take() {
+                        Some(mut s) => {
+                            s.net = net;
+                            s
+                        }
+                        None => KBox::new(Member::new(net), gfp?).ok()?,
+                    };
+                    let raw = KBox::into_raw(new);
+                    self.link(raw);
+                    // SAFETY: Just listed; freed only after it is unlinked.
+                    unsafe { &*raw }
+                }
+            };
+            // INVARIANT: A listed member with an object holds a reference.
+            // SAFETY: The caller's task holds a reference on `obj`.
+            let r = unsafe { obj.new_ref() };
+            m.obj.store(r.into_raw().cast_mut(), Ordering::Release);
+            add_task(m);
+            Some(m)
+        })
+    }
+}
+
+/// One more task in `m`.  Under the lock of `m`'s namespace.
+fn add_task(m: &Member) {
+    // Release: a packet-path reader that sees the count (Acquire) sees the
+    // member's object.
+    if m.tasks.fetch_add(1, Ordering::Release) == 0 {
+        NET_ENTRIES.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts a task of `obj`, which has no namespace or could not be counted
+/// in one, in `obj`'s orphan member.
+fn join_orphan(obj: &ContainerObject) -> &Member {
+    let m = obj.orphan();
+    if m.tasks.fetch_add(1, Ordering::AcqRel) == 0 {
+        // INVARIANT: The orphan holds a reference while it has tasks.
+        // SAFETY: The joining task holds a reference on `obj` through the
+        // member it comes from, or the caller's.
+        core::mem::forget(unsafe { obj.new_ref() });
+    }
+    m
+}
+
+/// Counts a task of `obj` that uses `net`, allocating nothing: joins the
+/// member of `obj` or a spare of `net`.  Falls back to the orphan, and
+/// counts the loss.
+///
+/// # Safety
+///
+/// `net` is null or a live namespace, and the pernet operations are
+/// registered.  The caller holds a reference on `obj`.
+pub(crate) unsafe fn join<'a>(
+    net: *mut bindings::net,
+    obj: &'a ContainerObject,
+    spare: &mut Option<KBox<Member>>,
+    gfp: Option<kernel::alloc::Flags>,
+) -> &'a Member {
+    if net.is_null() {
+        return join_orphan(obj);
+    }
+    // SAFETY: Per the contract.
+    let state = unsafe { NetContids::of(net) };
+    match state.join(net, obj, spare, gfp) {
+        Some(m) => m,
+        None => {
+            lost(c"audit_containerid: contid not attributed to a netns");
+            join_orphan(obj)
         }
     }
 }
 
-/// Frees an array an RCU grace period after it was replaced.
+/// The member a child forked by a task of `parent` joins, in namespace
+/// `net`: `parent` itself when the child shares its namespace (a counter
+/// increment), else the member of `parent`'s object or the spare in the
+/// child's new namespace.  Allocates nothing.
 ///
 /// # Safety
 ///
-/// `head` is the `rcu` field of an `EntryArray` from `KBox::into_raw`.
-unsafe extern "C" fn free_array(head: *mut bindings::callback_head) {
-    // SAFETY: `rcu` is the first field of the `#[repr(C)]` array.
-    drop(unsafe { KBox::from_raw(head.cast::<EntryArray>()) });
+/// `parent` is the member of the forking task, `net` the child's live
+/// namespace; the pernet operations are registered.
+pub(crate) unsafe fn join_fork<'a>(parent: &'a Member, net: *mut bindings::net) -> &'a Member {
+    // A task slot's member always has an object (spares are in no slot).
+    let Some(obj) = parent.obj() else {
+        return parent;
+    };
+    if parent.is_orphan() {
+        return join_orphan(obj);
+    }
+    if parent.net == net {
+        // SAFETY: `net` is live (the child's namespace).
+        unsafe { NetContids::of(net) }.locked(|| add_task(parent));
+        return parent;
+    }
+    // SAFETY: Per the contract; the parent's member holds a reference.
+    unsafe { join(net, obj, &mut None, None) }
 }
 
-/// Pernet init: sets up a new namespace's state.
+/// A task leaves `m`.  If it was the last, the member is unlinked and the
+/// caller finishes the returned [`Released`].
+pub(crate) fn leave(m: &Member) -> Option<Released> {
+    if m.is_orphan() {
+        if m.tasks.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return None;
+        }
+        // SAFETY: The reference the orphan held while it had tasks.
+        let obj = m.obj().map(|o| unsafe { ContidRef::from_raw(o) });
+        return Some(Released { member: None, obj });
+    }
+    // SAFETY: A member with tasks is listed in a live namespace: each task
+    // holds its namespace through its nsproxy.
+    let state = unsafe { NetContids::of(m.net) };
+    let last = state.locked(|| {
+        if m.tasks.fetch_sub(1, Ordering::Relaxed) != 1 {
+            return false;
+        }
+        NET_ENTRIES.fetch_sub(1, Ordering::Relaxed);
+        state.unlink(m);
+        true
+    });
+    if !last {
+        return None;
+    }
+    let obj = m.obj.swap(ptr::null_mut(), Ordering::Relaxed);
+    Some(Released {
+        member: Some(ptr::from_ref(m).cast_mut()),
+        // SAFETY: The listed member's reference, now ours.
+        obj: (!obj.is_null()).then(|| unsafe { ContidRef::from_raw(obj) }),
+    })
+}
+
+/// Moves the loss of an attribution to the audit lost counter.
+fn lost(why: &core::ffi::CStr) {
+    // SAFETY: `audit_log_lost` takes a constant string and may be called in
+    // any context.
+    unsafe { bindings::audit_log_lost(why.as_ptr().cast()) };
+}
+
+/// Pernet init: sets up a new namespace's state, with a spare member when
+/// a tagged task creates it (fork with `CLONE_NEWNET`, `unshare`), so that
+/// the fork hook need not allocate.
 ///
 /// # Safety
 ///
-/// Called by the network core for a new namespace.
+/// Called by the network core for a new namespace, in process context.
 unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
     // SAFETY: `net_generic` points to zeroed storage of our size.
     let state =
@@ -228,22 +424,56 @@ unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
             LOCK_KEY.0.get(),
         )
     };
-    // INVARIANT: The lock is initialised and the zeroed `entries` is null.
+    // INVARIANT: The lock is initialised and the zeroed `head` is null.
+    // SAFETY: Initialised above; the namespace outlives its state's users.
+    let state = unsafe { &*state };
+    // SAFETY: Always valid.
+    let current = unsafe { bindings::get_current() };
+    if crate::table::with_task_object(current, |o| o.is_some()) {
+        // Out of memory: no spare, and the fork or unshare that follows
+        // counts the loss.
+        if let Ok(spare) = KBox::new(Member::new(net), GFP_KERNEL) {
+            state.locked(|| state.link(KBox::into_raw(spare)));
+        }
+    }
     0
 }
 
-/// Pernet exit: frees a dead namespace's state.
+/// Pernet exit: frees a dead namespace's members (spares; no task uses the
+/// namespace any more).
 ///
 /// # Safety
 ///
-/// Called by the network core once no task uses `net`.
+/// Called by the network core once no task uses `net`, in process context.
 unsafe extern "C" fn net_exit(net: *mut bindings::net) {
     // SAFETY: Our state, initialised by `net_init`.
     let state = unsafe { NetContids::of(net) };
-    let old = state.entries.swap(ptr::null_mut(), Ordering::AcqRel);
-    if !old.is_null() {
-        // SAFETY: As in `republish`.
-        unsafe { bindings::call_rcu((*old).rcu.get(), Some(free_array)) };
+    loop {
+        let m = state.locked(|| {
+            let m = state.head.load(Ordering::Relaxed);
+            // SAFETY: Null or a listed member.
+            if let Some(mr) = unsafe { m.as_ref() } {
+                state.unlink(mr);
+            }
+            m
+        });
+        // SAFETY: Unlinked above; only this function can free it now.
+        let Some(mr) = (unsafe { m.as_ref() }) else {
+            break;
+        };
+        let tasks = mr.tasks.load(Ordering::Relaxed);
+        if tasks != 0 {
+            // Cannot happen: a task holds its namespace.  Leak rather than
+            // free what a slot points to.
+            pr_err!("netns freed with {} counted tasks\n", tasks);
+            continue;
+        }
+        let obj = mr.obj.swap(ptr::null_mut(), Ordering::Relaxed);
+        drop(Released {
+            member: Some(m),
+            // SAFETY: The listed member's reference, now ours.
+            obj: (!obj.is_null()).then(|| unsafe { ContidRef::from_raw(obj) }),
+        });
     }
 }
 
@@ -279,37 +509,9 @@ impl Drop for NetRegistration {
     fn drop(&mut self) {
         // SAFETY: Registered in `new`.
         unsafe { bindings::unregister_pernet_subsys((*ptr::addr_of_mut!(PERNET)).as_mut_ptr()) };
-        // SAFETY: Waits for the `free_array` callbacks queued above.
+        // SAFETY: Waits for the `free_member` callbacks queued above.
         unsafe { bindings::rcu_barrier() };
     }
-}
-
-/// The state of `net`, if `net` is not null.
-///
-/// # Safety
-///
-/// `net` is null or a live namespace (held by a task's nsproxy), and the
-/// pernet operations are registered (true while hooks run).
-pub(crate) unsafe fn of(net: *mut bindings::net) -> Option<&'static NetContids> {
-    if net.is_null() {
-        None
-    } else {
-        // SAFETY: Per the contract.
-        Some(unsafe { NetContids::of(net) })
-    }
-}
-
-/// Does any task with a contid use `net`?
-///
-/// # Safety
-///
-/// `net` is a live namespace and the caller is in an RCU read-side
-/// critical section (the C hook runs it in one).
-pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
-    let mut any = false;
-    // SAFETY: Per the contract, which is `for_each_object`'s.
-    unsafe { for_each_object(net, |_| any = true) };
-    any
 }
 
 /// Runs `f` on each object with tasks in `net`.
@@ -318,7 +520,27 @@ pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
 ///
 /// `net` is a live namespace and the caller is in an RCU read-side
 /// critical section (the C hook runs it in one).
-pub(crate) unsafe fn for_each_object(net: *mut bindings::net, f: impl FnMut(&ContainerObject)) {
+pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(&ContainerObject)) {
     // SAFETY: Per the contract.
-    unsafe { NetContids::of(net) }.for_each_rcu(f);
+    let state = unsafe { NetContids::of(net) };
+    for m in state.members() {
+        if m.tasks.load(Ordering::Acquire) == 0 {
+            continue;
+        }
+        if let Some(obj) = m.obj() {
+            f(obj);
+        }
+    }
+}
+
+/// Does any task with a contid use `net`?
+///
+/// # Safety
+///
+/// As for [`for_each_object`].
+pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
+    let mut any = false;
+    // SAFETY: Per the contract.
+    unsafe { for_each_object(net, |_| any = true) };
+    any
 }

@@ -7,9 +7,9 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::contid::{format_decimal, ContainerId, ParseError, CONTID_UNSET};
-use crate::netns;
+use crate::netns::{self, Member};
 use crate::record;
-use crate::table::{self, ContainerObject, ContidRef, TASKS};
+use crate::table::{self, ContainerObject, ContidRef};
 
 /// `ENOTUNIQ`, which the kernel crate has no constant for: the identifier is
 /// live and owned by another orchestrator.
@@ -61,7 +61,9 @@ fn in_own_subtree(target: *mut bindings::task_struct) -> bool {
     // SAFETY: Always valid.
     let current = unsafe { bindings::get_current() };
     // SAFETY: Both tasks are valid; the leader of a live task is valid.
-    if unsafe { bindings::audit_contid_task_leader(target) == bindings::audit_contid_task_leader(current) } {
+    if unsafe {
+        bindings::audit_contid_task_leader(target) == bindings::audit_contid_task_leader(current)
+    } {
         return true;
     }
     // SAFETY: Plain RCU read-side critical section, which the descent
@@ -179,11 +181,17 @@ fn set(
     // below that, as for a nested writer.
     let mine = mine.or_else(|| ContidRef::of_task(current));
 
+    // A member for the target's namespace, allocated before any lock is
+    // taken, in case the namespace has none for the object yet.
+    let mut spare = Some(KBox::new(Member::new(core::ptr::null_mut()), GFP_KERNEL)?);
+
     // References dropped only after the registry lock is released, since
     // dropping the last one takes it.
     let existing: Option<ContidRef>;
     let mut fresh: Option<ContidRef> = None;
-    let mut old: *mut bindings::audit_contid = core::ptr::null_mut();
+    let mut left: Option<&Member> = None;
+    let mut old: Option<ContidRef> = None;
+    let mut released = None;
 
     let res = {
         let mut reg = table::registry().lock();
@@ -209,42 +217,36 @@ fn set(
         // SAFETY: `target` is valid; unlocked below.
         unsafe { bindings::audit_contid_lock_target(target) };
         // SAFETY: Locked as required.
-        let cur = unsafe { bindings::audit_contid_task_deref(target) }.cast::<ContainerObject>();
-        // SAFETY: The slot holds a reference and cannot change while locked.
-        let cur_ref = unsafe { cur.as_ref() };
+        let cur_ref = unsafe { table::locked_object(target) };
         let res = check_target(current, target, cur_ref).and_then(|()| {
             let obj = candidate?;
             if cur_ref.is_some_and(|c| obj.same(c)) {
                 return Err(EEXIST);
             }
-            let new = obj.clone_ref().into_raw();
-            // SAFETY: Locked as required; the slot takes the new reference.
-            old = unsafe { bindings::audit_contid_task_replace(target, new.cast_mut().cast()) };
-            // SAFETY: `target` is locked, so its namespaces are stable.
-            if let Some(net) = unsafe { netns::of(bindings::audit_contid_task_net(target)) } {
-                net.add(obj);
-                if let Some(c) = cur_ref {
-                    net.remove(c);
-                }
-            }
+            // SAFETY: Locked as required; `obj` is a reference we hold.
+            left = unsafe { table::attach(target, obj, &mut spare) };
             Ok(())
         });
         // SAFETY: Locked above.
         unsafe { bindings::audit_contid_unlock_target(target) };
+        if let Some(m) = left {
+            // SAFETY: `m` still counts the target, so it holds a reference
+            // on its object, until the target leaves it here.
+            old = m.obj().map(|o| unsafe { o.new_ref() });
+            released = netns::leave(m);
+        }
         if res.is_ok() {
-            if old.is_null() {
-                TASKS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-            }
             if let Some(f) = fresh.as_ref() {
                 f.mark_used();
             }
         }
         res
     };
+    drop(released);
     drop(existing);
     drop(fresh);
     drop(mine);
+    drop(spare);
     res?;
-    // SAFETY: The slot's old reference is now ours.
-    Ok((!old.is_null()).then(|| unsafe { ContidRef::from_raw(old.cast()) }))
+    Ok(old)
 }

@@ -3,9 +3,11 @@
 //! The task extension table: which container object each task belongs to.
 //!
 //! Each task has one slot, `task_struct::audit_contid`, that the C side
-//! declares and this module owns.  A slot holds one reference on a
-//! [`ContainerObject`]; objects are shared by every task of a container and
-//! chained to the object of the orchestrator that created them (nesting).
+//! declares and this module owns.  A slot points to the task's
+//! [`Member`]: the tasks of one [`ContainerObject`] in one network
+//! namespace, which holds a reference on the object.  Objects are shared
+//! by every task of a container and chained to the object of the
+//! orchestrator that created them (nesting).
 //!
 //! Readers look a slot up in an RCU read-side critical section without
 //! taking a lock, in O(1).  Writers (set, fork, exit) take the locks of
@@ -23,7 +25,7 @@ use kernel::sync::Mutex;
 use kernel::types::Opaque;
 
 use crate::contid::ContainerId;
-use crate::netns;
+use crate::netns::{self, Member};
 
 /// Number of tasks whose slot holds an object.
 pub(crate) static TASKS: AtomicUsize = AtomicUsize::new(0);
@@ -100,9 +102,11 @@ pub(crate) fn registry() -> &'static Mutex<Registry> {
 ///
 /// # Invariants
 ///
-/// - `holders` counts the references: task slots, child objects (through
-///   `parent`) and [`ContidRef`]s.  The object is in the registry while it
-///   is not zero.
+/// - `holders` counts the references: members (each for all its tasks),
+///   child objects (through `parent`) and [`ContidRef`]s.  The object is in
+///   the registry while it is not zero.
+/// - `orphan` is the object's member for tasks that no network namespace
+///   counts (see [`netns`]).
 /// - `owner` is a thread-group leader on which the object holds a task
 ///   reference until its last reference goes.
 /// - `parent`, if not null, is an object on which this one holds a
@@ -123,6 +127,7 @@ pub(crate) struct ContainerObject {
     owner: *mut bindings::task_struct,
     parent: *const ContainerObject,
     user_ns: *mut bindings::user_namespace,
+    orphan: Member,
 }
 
 impl ContainerObject {
@@ -151,6 +156,7 @@ impl ContainerObject {
                 owner: leader,
                 parent,
                 user_ns: core::ptr::null_mut(),
+                orphan: Member::new(core::ptr::null_mut()),
             },
             GFP_KERNEL,
         ) {
@@ -168,6 +174,7 @@ impl ContainerObject {
         // INVARIANT: The object keeps the reference on the user namespace.
         // SAFETY: `target` is a valid task (the caller holds a reference).
         obj.user_ns = unsafe { bindings::audit_contid_get_task_user_ns(target) };
+        obj.orphan.init_orphan(&obj);
         if OBJECTS.fetch_add(1, Ordering::Relaxed) == 0 {
             // SAFETY: The module is loaded (this runs in one of its hooks,
             // which the C side keeps pinned); pin it while objects exist.
@@ -204,6 +211,23 @@ impl ContainerObject {
     /// The user namespace of the task the object was first set on.
     pub(crate) fn user_ns(&self) -> *mut bindings::user_namespace {
         self.user_ns
+    }
+
+    /// The member for the object's tasks that no namespace counts.
+    pub(crate) fn orphan(&self) -> &Member {
+        &self.orphan
+    }
+
+    /// A new reference.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference, or knows a counted member or task
+    /// does, so that the count is not zero.
+    pub(crate) unsafe fn new_ref(&self) -> ContidRef {
+        self.holders.fetch_add(1, Ordering::Relaxed);
+        // INVARIANT: The reference taken is owned by the `ContidRef`.
+        ContidRef(NonNull::from(self))
     }
 
     /// Is `other` this object's parent (both `None`: no parent)?
@@ -336,6 +360,17 @@ impl ContidRef {
         ContidRef(unsafe { NonNull::new_unchecked(p.cast_mut()) })
     }
 
+    /// Drops the reference where sleeping is not allowed, because another
+    /// reference is known to remain.  If it was the last after all, the
+    /// object is leaked rather than released in the wrong context.
+    pub(crate) fn put_not_last(self) {
+        let prev = self.holders.fetch_sub(1, Ordering::Release);
+        core::mem::forget(self);
+        if prev == 1 {
+            pr_err!("contid object lost its last reference in atomic context\n");
+        }
+    }
+
     /// The address, as recorded in the registry.
     fn addr(&self) -> usize {
         self.0.as_ptr() as usize
@@ -378,69 +413,129 @@ pub(crate) fn with_task_object<R>(
     // SAFETY: Plain RCU read-side critical section.
     unsafe { bindings::rcu_read_lock() };
     // SAFETY: `task` is valid and we are in an RCU read-side critical section.
-    let obj = unsafe { bindings::audit_contid_task_deref(task) }.cast::<ContainerObject>();
-    // SAFETY: Objects reachable from slots stay valid for RCU readers.
-    let r = f(unsafe { obj.as_ref() });
+    let m = unsafe { bindings::audit_contid_task_deref(task) }.cast::<Member>();
+    // SAFETY: Members reachable from slots stay valid for RCU readers.
+    let r = f(unsafe { m.as_ref() }.and_then(Member::obj));
     // SAFETY: Pairs with the `rcu_read_lock` above.
     unsafe { bindings::rcu_read_unlock() };
     r
 }
 
-/// Gives `child`, a task being forked by current, current's object.
+/// The member `task`'s slot points to.
 ///
 /// # Safety
 ///
-/// Called from the fork hook: `tasklist_lock` is held for writing, current
-/// has an object, `child` is valid and its slot is empty.
+/// `task` is valid and its slot cannot change: it is locked with
+/// `audit_contid_lock_target()` or `task_lock()`, or `tasklist_lock` is held
+/// for writing and `task` is current.  The returned member is valid while
+/// that lasts.
+unsafe fn slot<'a>(task: *mut bindings::task_struct) -> Option<&'a Member> {
+    // SAFETY: Per the contract.
+    unsafe {
+        bindings::audit_contid_task_deref(task)
+            .cast::<Member>()
+            .as_ref()
+    }
+}
+
+/// The object of `task`, whose slot cannot change.
+///
+/// # Safety
+///
+/// As for [`slot`].
+pub(crate) unsafe fn locked_object<'a>(
+    task: *mut bindings::task_struct,
+) -> Option<&'a ContainerObject> {
+    // SAFETY: Per the contract.
+    unsafe { slot(task) }.and_then(Member::obj)
+}
+
+/// Points `task`'s slot to `m` (or empties it); returns what was there.
+///
+/// # Safety
+///
+/// As for [`slot`], for `task` or for a task being forked by current; `m`
+/// counts `task` already.
+unsafe fn set_slot(task: *mut bindings::task_struct, m: Option<&Member>) -> *const Member {
+    let new = m.map_or(core::ptr::null_mut(), |m| core::ptr::from_ref(m).cast_mut());
+    // SAFETY: Per the contract.
+    unsafe { bindings::audit_contid_task_replace(task, new.cast()) }
+        .cast_const()
+        .cast()
+}
+
+/// Gives `child`, a task being forked by current, current's object.
+///
+/// Allocates nothing and does not search (see [`netns::join_fork`]).
+///
+/// # Safety
+///
+/// Called from the fork hook: `tasklist_lock` is held for writing, `child`
+/// is valid and its slot is empty.
 pub(crate) unsafe fn inherit(child: *mut bindings::task_struct) {
     // SAFETY: Current is valid; with `tasklist_lock` held for writing no set
     // can change its slot.
-    let obj = unsafe { bindings::audit_contid_task_deref(bindings::get_current()) };
-    if obj.is_null() {
+    let Some(parent) = (unsafe { slot(bindings::get_current()) }) else {
         return;
-    }
-    // SAFETY: Current's slot holds a reference, so the object is valid and
-    // its count is not zero.
-    let o = unsafe { &*obj.cast::<ContainerObject>() };
-    o.holders.fetch_add(1, Ordering::Relaxed);
+    };
+    // SAFETY: The child is not running yet, so its namespaces are stable
+    // and its network namespace is live.
+    let m = unsafe { netns::join_fork(parent, bindings::audit_contid_task_net(child)) };
     TASKS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: `tasklist_lock` is held for writing (the contract), as
     // `audit_contid_task_replace` requires for a task being forked.
-    unsafe { bindings::audit_contid_task_replace(child, obj) };
-    // SAFETY: The child is not running yet, so its namespaces are stable.
-    if let Some(net) = unsafe { netns::of(bindings::audit_contid_task_net(child)) } {
-        net.add(o);
-    }
+    unsafe { set_slot(child, Some(m)) };
 }
 
-/// Moves `task`'s object from namespace `old` to `new` in the netns lists.
+/// Moves `task` to its object's member of namespace `new`.
 ///
 /// # Safety
 ///
-/// `task` is valid and locked with `task_lock()`; `old` and `new` are null
-/// or live namespaces.
-pub(crate) unsafe fn switch_net(
-    task: *mut bindings::task_struct,
-    old: *mut bindings::net,
-    new: *mut bindings::net,
-) {
+/// `task` is valid and locked with `task_lock()`; `new` is null or a live
+/// namespace.  Does not sleep.
+pub(crate) unsafe fn switch_net(task: *mut bindings::task_struct, new: *mut bindings::net) {
     // SAFETY: `task` is locked, so its slot is stable.
-    let obj = unsafe { bindings::audit_contid_task_deref(task) }.cast::<ContainerObject>();
-    // SAFETY: The slot's reference keeps the object valid.
-    let Some(o) = (unsafe { obj.as_ref() }) else {
+    let Some(old) = (unsafe { slot(task) }) else {
         return;
     };
-    // SAFETY: Per the contract.
-    if let Some(net) = unsafe { netns::of(new) } {
-        net.add(o);
-    }
-    // SAFETY: Per the contract.
-    if let Some(net) = unsafe { netns::of(old) } {
-        net.remove(o);
+    let Some(obj) = old.obj() else {
+        return;
+    };
+    // SAFETY: Per the contract; `old` holds a reference on `obj`.
+    let m = unsafe { netns::join(new, obj, &mut None, Some(GFP_ATOMIC)) };
+    // SAFETY: Locked as required; `m` counts `task`.
+    unsafe { set_slot(task, Some(m)) };
+    if let Some(released) = netns::leave(old) {
+        // `m` holds a reference on the same object.
+        released.finish_not_last();
     }
 }
 
-/// Empties `task`'s slot; for an exiting task, or one whose fork failed.
+/// Points `target`'s slot to a member of `obj` in its namespace, using
+/// `spare` if it needs a new one; returns the member it left.
+///
+/// # Safety
+///
+/// `target` is valid and locked with `audit_contid_lock_target()`; the
+/// caller holds a reference on `obj`.
+pub(crate) unsafe fn attach<'a>(
+    target: *mut bindings::task_struct,
+    obj: &ContainerObject,
+    spare: &mut Option<KBox<Member>>,
+) -> Option<&'a Member> {
+    // SAFETY: Locked as required.
+    let old = unsafe { slot(target) };
+    // SAFETY: `target` is locked, so its namespaces are stable and live.
+    let m = unsafe { netns::join(bindings::audit_contid_task_net(target), obj, spare, None) };
+    // SAFETY: Locked as required; `m` counts `target`.
+    unsafe { set_slot(target, Some(m)) };
+    if old.is_none() {
+        TASKS.fetch_add(1, Ordering::Relaxed);
+    }
+    old
+}
+
+/// Empties `task`'s slot; for an exiting task.
 ///
 /// # Safety
 ///
@@ -449,18 +544,15 @@ pub(crate) unsafe fn detach(task: *mut bindings::task_struct) {
     // SAFETY: `task` is valid; the lock is released below.
     unsafe { bindings::audit_contid_lock_target(task) };
     // SAFETY: The locks are held as required.
-    let old = unsafe { bindings::audit_contid_task_replace(task, core::ptr::null_mut()) };
-    // SAFETY: `task` is locked, so its namespaces are stable.
-    let net = unsafe { netns::of(bindings::audit_contid_task_net(task)) };
-    // SAFETY: The slot's reference keeps the object valid.
-    if let (Some(net), Some(o)) = (net, unsafe { old.cast::<ContainerObject>().as_ref() }) {
-        net.remove(o);
-    }
+    let old = unsafe { set_slot(task, None) };
     // SAFETY: Taken above.
     unsafe { bindings::audit_contid_unlock_target(task) };
-    if !old.is_null() {
+    // SAFETY: The slot counted the task in the member, which stays valid
+    // until the task leaves it below.
+    if let Some(m) = unsafe { old.as_ref() } {
         TASKS.fetch_sub(1, Ordering::Relaxed);
-        // SAFETY: The slot's reference, now ours.
-        drop(unsafe { ContidRef::from_raw(old.cast()) });
+        // The member's reference on the object may be the last: dropped
+        // here, where sleeping is allowed.
+        drop(netns::leave(m));
     }
 }

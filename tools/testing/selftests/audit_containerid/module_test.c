@@ -192,4 +192,42 @@ TEST_F_TIMEOUT(module, load_unload_cycles, 600)
 	ASSERT_EQ(0, target_stop(&t));
 }
 
+/*
+ * With the feature built in but the module not loaded, the kernel still
+ * advertises the field and accepts rules on it, so that rules loaded at
+ * boot, before modules, are not refused (issue 8, item 11).  They list
+ * back and delete as usual.
+ */
+TEST_F(module, rules_accepted_while_unloaded)
+{
+	struct audit_status st;
+	struct arule eq, unset;
+	uint64_t x = random_contid();
+	int nl, rc;
+
+	rc = mod_unload();
+	ASSERT_EQ(0, rc) TH_LOG("delete_module: %s", strerror(rc));
+	ASSERT_FALSE(module_loaded());
+	nl = audit_nl_open();
+	ASSERT_LE(0, nl);
+	ASSERT_EQ(0, audit_get_status(nl, &st));
+	EXPECT_TRUE(st.feature_bitmap & AUDIT_FEATURE_BITMAP_CONTAINERID)
+		TH_LOG("feature_bitmap 0x%x", st.feature_bitmap);
+	arule_init(&eq, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	arule_arch(&eq);
+	arule_syscall(&eq, __NR_uname);
+	arule_contid(&eq, AUDIT_EQUAL, x);
+	arule_init(&unset, AUDIT_FILTER_EXCLUDE, AUDIT_NEVER);
+	arule_field(&unset, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_CONTAINER);
+	arule_contid(&unset, AUDIT_NOT_EQUAL, CONTID_UNSET);
+	EXPECT_EQ(0, arule_add(nl, &eq));
+	EXPECT_EQ(0, arule_add(nl, &unset));
+	EXPECT_EQ(-EEXIST, arule_add(nl, &eq));
+	EXPECT_EQ(0, arule_del(nl, &eq));
+	EXPECT_EQ(0, arule_del(nl, &unset));
+	close(nl);
+	ASSERT_EQ(0, mod_load());
+	ASSERT_TRUE(module_loaded());
+}
+
 TEST_HARNESS_MAIN
