@@ -16,7 +16,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel module selftests audit samples initramfs check demo shell run bench \
+.PHONY: all setup kernel kernel-noacid module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -26,6 +26,9 @@ setup:
 
 kernel: setup
 	@scripts/kernel.sh prepare config build
+
+kernel-noacid: kernel
+	@scripts/kernel.sh noacid
 
 module: kernel
 	@echo "module: building audit_containerid.ko"
@@ -46,7 +49,7 @@ initramfs: module selftests audit samples
 	@echo "initramfs: packing build/out/initramfs.cpio.gz"
 	@scripts/initramfs.sh
 
-check: initramfs
+check: initramfs kernel-noacid
 	@scripts/run-tests.sh
 
 demo: initramfs

@@ -4,6 +4,8 @@
 #   scripts/kernel.sh prepare   extract Debian's linux-source-6.12 and apply patches/linux-6.12
 #   scripts/kernel.sh config    allnoconfig + the selftests' config fragment
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
+#   scripts/kernel.sh noacid    a second, small bzImage of the same tree with
+#                               CONFIG_AUDIT_CONTAINERID off (build/out/bzImage-noacid)
 #
 # The source tree is a git repository tagged "base" at the pristine tarball; the series is
 # applied as commits on top of it and checked out, so a changed series rewrites only the
@@ -95,6 +97,28 @@ build() {
 	"${kmake[@]}" bzImage modules
 	mkdir -p "$top/build/out"
 	cp "$obj/arch/x86/boot/bzImage" "$top/build/out/bzImage"
+}
+
+noacid() {
+	local nobj=$top/build/kbuild-noacid frag=$top/scripts/guest/config-noacid
+	local nmake=(make -s -C "$src" O="$nobj" LLVM=-19 -j"$jobs")
+	mkdir -p "$nobj"
+	if [ ! -f "$nobj/.config" ] || ! cmp -s "$frag" "$nobj/.config-fragment"; then
+		echo "kernel: configuring the CONFIG_AUDIT_CONTAINERID=n kernel"
+		"${nmake[@]}" allnoconfig >/dev/null
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$nobj" "$nobj/.config" "$frag" >/dev/null
+		"${nmake[@]}" olddefconfig >/dev/null
+		if grep -q '^CONFIG_AUDIT_CONTAINERID=y' "$nobj/.config" ||
+			! grep -q '^CONFIG_AUDITSYSCALL=y' "$nobj/.config"; then
+			echo "kernel: ERROR: the CONFIG_AUDIT_CONTAINERID=n configuration is not" >&2
+			exit 1
+		fi
+		cp "$frag" "$nobj/.config-fragment"
+	fi
+	echo "kernel: building the CONFIG_AUDIT_CONTAINERID=n bzImage"
+	"${nmake[@]}" bzImage
+	mkdir -p "$top/build/out"
+	cp "$nobj/arch/x86/boot/bzImage" "$top/build/out/bzImage-noacid"
 }
 
 for step in "$@"; do

@@ -6,6 +6,7 @@
 #                                       auditd is up; exit with its status
 #
 # Environment: ACID_GUEST_FILES (a directory copied to /guest/ for the job),
+# ACID_KERNEL (another bzImage), ACID_APPEND (more kernel command line),
 # ACID_TIMEOUT (seconds, default 600), ACID_QEMU_EXTRA (more
 # QEMU options, e.g. "-icount shift=0,sleep=off").  The guest's console goes
 # to stdout.  A kernel panic, oops, BUG or lockdep splat, or a guest that
@@ -38,7 +39,8 @@ accel() {
 }
 
 initrd=$out/initramfs.cpio.gz
-append="console=ttyS0 audit=1 audit_backlog_limit=8192 panic=-1 oops=panic loglevel=4"
+append="console=ttyS0 audit=1 audit_backlog_limit=8192 panic=-1 oops=panic loglevel=4 ${ACID_APPEND:-}"
+kernel=${ACID_KERNEL:-$out/bzImage}
 if [ "$mode" = job ]; then
 	job=${2:?job file}
 	shift 2
@@ -68,7 +70,7 @@ a=$(accel)
 # -icount needs TCG.
 case "${ACID_QEMU_EXTRA:-}" in *icount*) a=tcg ;; esac
 qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp 2 -nographic -no-reboot
-	-kernel "$out/bzImage" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
+	-kernel "$kernel" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
 [ "$a" = tcg ] && qemu+=(-cpu max)
 
 if [ "$mode" = shell ]; then

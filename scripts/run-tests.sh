@@ -62,6 +62,23 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	broken=$((broken + 1))
 fi
 
+echo "=== guest: a kernel built without CONFIG_AUDIT_CONTAINERID ==="
+nfiles=$(mktemp -d)
+trap 'rm -f "$log" "$nfiles.job"; rm -rf "$nfiles"' EXIT
+mkdir -p "$nfiles/noacid"
+cp "$top/build/selftests-noacid/noacid_test" "$nfiles/noacid/"
+printf '/guest/run-selftests.sh /guest/noacid\n' > "$nfiles.job"
+ACID_KERNEL="$top/build/out/bzImage-noacid" ACID_APPEND=acid.nomodule \
+	ACID_GUEST_FILES="$nfiles" ACID_TIMEOUT=300 \
+	"$top/scripts/qemu-run.sh" job "$nfiles.job" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+before=$failed
+count "$log" "the CONFIG_AUDIT_CONTAINERID=n guest"
+if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+	echo "run-tests: ERROR: the CONFIG_AUDIT_CONTAINERID=n guest run failed (exit $rc)" >&2
+	broken=$((broken + 1))
+fi
+
 echo
 if [ "$broken" -gt 0 ]; then
 	failed=$((failed + broken))
