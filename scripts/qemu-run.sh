@@ -6,7 +6,7 @@
 #                                       auditd is up; exit with its status
 #
 # Environment: ACID_GUEST_FILES (a directory copied to /guest/ for the job),
-# ACID_KERNEL (another bzImage), ACID_APPEND (more kernel command line),
+# ACID_KERNEL (another bzImage), ACID_INITRD (another initramfs), ACID_APPEND (more kernel command line),
 # ACID_TIMEOUT (seconds, default 600), ACID_QEMU_EXTRA (more
 # QEMU options, e.g. "-icount shift=0,sleep=off").  The guest's console goes
 # to stdout.  A kernel panic, oops, BUG or lockdep splat, or a guest that
@@ -38,7 +38,7 @@ accel() {
 	echo "$a"
 }
 
-initrd=$out/initramfs.cpio.gz
+initrd=${ACID_INITRD:-$out/initramfs.cpio.gz}
 append="console=ttyS0 audit=1 audit_backlog_limit=8192 panic=-1 oops=panic loglevel=4 ${ACID_APPEND:-}"
 kernel=${ACID_KERNEL:-$out/bzImage}
 if [ "$mode" = job ]; then
@@ -59,7 +59,7 @@ if [ "$mode" = job ]; then
 		cp -r "$ACID_GUEST_FILES/." "$tmp/guest/"
 	fi
 	(cd "$tmp" && find guest | cpio -o -H newc --quiet) | gzip -1 > "$tmp/job.cpio.gz"
-	cat "$out/initramfs.cpio.gz" "$tmp/job.cpio.gz" > "$tmp/initrd.cpio.gz"
+	cat "$initrd" "$tmp/job.cpio.gz" > "$tmp/initrd.cpio.gz"
 	initrd=$tmp/initrd.cpio.gz
 	append="$append acid.mode=job"
 else
