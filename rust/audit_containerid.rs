@@ -6,19 +6,21 @@
 //! by writing it to `/proc/<pid>/containerid`; the kernel then adds it to
 //! the audit records the tree causes.  The C side of the kernel holds only
 //! hooks (`include/linux/audit_containerid.h`); this module owns the state
-//! (the task extension table, [`table`]) and the policy ([`proc`]).
+//! (the task extension table, [`slot`], of container objects, [`object`])
+//! and the policy ([`proc`]).
 
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 mod contid;
 mod ffi;
 mod netns;
+mod object;
 mod proc;
 mod record;
+mod registry;
+mod slot;
 mod stats;
-mod table;
+mod task;
 
 module! {
     type: AuditContainerId,
@@ -35,21 +37,15 @@ struct AuditContainerId {
     _hooks: ffi::Registration,
     _net: netns::NetRegistration,
     _stats: stats::StatsFile,
-    _registry: Pin<KBox<Mutex<table::Registry>>>,
+    _registry: registry::Published,
 }
 
 impl kernel::Module for AuditContainerId {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let registry = KBox::pin_init(
-            new_mutex!(table::Registry::new(), "audit_containerid:registry"),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: The registry lives in `Self` and so outlives the hooks,
-        // which are unregistered first when `Self` is dropped.
-        unsafe { table::publish(module.as_ptr(), &*registry) };
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registry = registry::Published::new()?;
         let stats = stats::StatsFile::new()?;
         let net = netns::NetRegistration::new()?;
-        let hooks = ffi::Registration::new(module)?;
+        let hooks = ffi::Registration::new()?;
         Ok(Self {
             _hooks: hooks,
             _net: net,

@@ -2,68 +2,96 @@
 
 //! The provider operations the C hooks call, and their registration.
 //!
-//! Errors are converted to negative errnos at this boundary.
+//! This is the only place where the hooks' raw pointers are turned into
+//! typed values (`&Task`, `&ContainerObject`, slices); everything past it
+//! is safe code on typed values.  Errors become negative errnos here.
 
 use core::sync::atomic::Ordering;
 
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int};
 use kernel::prelude::*;
+use kernel::uaccess::UserSlice;
 
 use crate::contid::chain_matches;
-use crate::netns;
-use crate::proc;
-use crate::record;
-use crate::table::{self, ContainerObject, ContidRef};
+use crate::object::{ContainerObject, OBJECTS};
+use crate::proc::{self, OpenFile};
+use crate::task::{self, ForkGuard, RcuGuard};
+use crate::{netns, record, slot};
 
-/// `read` hook of `/proc/<pid>/containerid`.
-///
-/// # Safety
-///
-/// `file` is the open file read, `tsk` is a valid task and `buf` points to
-/// `size` writable bytes.
-unsafe extern "C" fn contid_read(
-    file: *const bindings::file,
-    tsk: *mut bindings::task_struct,
-    buf: *mut c_char,
-    size: usize,
-) -> c_int {
-    // SAFETY: Per the function's contract.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    match proc::read(file, tsk, buf) {
-        Ok(len) => len as c_int,
-        Err(e) => e.to_errno(),
+/// Converts a hook's result to what C expects.
+fn to_ssize(r: Result<usize>) -> isize {
+    match r {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
     }
 }
 
-/// `write` hook of `/proc/<pid>/containerid`.
+/// `read` of `/proc/<pid>/containerid`.
 ///
 /// # Safety
 ///
-/// `file` is the open file written, `tsk` is a valid task and `buf`
-/// points to `count` readable bytes.
+/// `file` is open, `tsk` a valid task, `buf` a user buffer of `count` bytes
+/// and `ppos` the file position, as `read()` of `file_operations` gets them.
+unsafe extern "C" fn contid_read(
+    file: *mut bindings::file,
+    tsk: *mut bindings::task_struct,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: procfs passes its open `file` and the task it holds a
+    // reference on for the whole call.
+    let (file, target) = unsafe { (OpenFile::new(file), task::from_raw(tsk)) };
+    let mut text = [0u8; 24];
+    let len = match proc::read(&file, target, &mut text) {
+        Ok(len) => len,
+        Err(e) => return to_ssize(Err(e)),
+    };
+    // SAFETY: `buf`, `count` and `ppos` are `read()`'s; `text` holds `len`
+    // bytes.
+    unsafe { bindings::simple_read_from_buffer(buf.cast(), count, ppos, text.as_ptr().cast(), len) }
+}
+
+/// `write` of `/proc/<pid>/containerid`: one `write()` at offset 0.
+///
+/// # Safety
+///
+/// As for [`contid_read`].
 unsafe extern "C" fn contid_write(
-    file: *const bindings::file,
+    file: *mut bindings::file,
     tsk: *mut bindings::task_struct,
     buf: *const c_char,
     count: usize,
-) -> c_int {
-    // SAFETY: Per the function's contract.
-    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    match proc::write(file, tsk, input) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: procfs passes its open `file`, the task it holds a reference
+    // on, and `write()`'s valid, exclusive `ppos`, for the whole call.
+    let (file, target, pos) = unsafe { (OpenFile::new(file), task::from_raw(tsk), &mut *ppos) };
+    to_ssize((|| {
+        if *pos != 0 || count >= kernel::page::PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        let mut input = KVec::new();
+        UserSlice::new(buf as usize, count).read_all(&mut input, GFP_KERNEL)?;
+        proc::write(&file, target, &input)?;
+        // A second write on the same file is at an offset: refused.
+        *pos += count as bindings::loff_t;
+        Ok(count)
+    })())
 }
 
 /// Fork hook: `child` inherits current's object.
 ///
 /// # Safety
 ///
-/// Called by `__audit_contid_fork()` with `tasklist_lock` held for writing.
+/// Called by `audit_contid_fork()` with `tasklist_lock` held for writing,
+/// for `child`, which current is forking.
 unsafe extern "C" fn contid_fork(child: *mut bindings::task_struct) {
-    // SAFETY: Per the function's contract, which is `inherit`'s.
-    unsafe { table::inherit(child) };
+    // SAFETY: `copy_process()` calls the hook with `tasklist_lock` held for
+    // writing for `child`, a valid task that current is forking.
+    let fork = unsafe { ForkGuard::new(task::from_raw(child)) };
+    slot::inherit(&fork);
 }
 
 /// Exit hook: `tsk` gives up its object.
@@ -72,8 +100,8 @@ unsafe extern "C" fn contid_fork(child: *mut bindings::task_struct) {
 ///
 /// `tsk` is a valid task, exiting or failing to fork; sleepable context.
 unsafe extern "C" fn contid_free(tsk: *mut bindings::task_struct) {
-    // SAFETY: Per the function's contract.
-    unsafe { table::detach(tsk) };
+    // SAFETY: `audit_free()` passes the exiting task, valid for the call.
+    slot::detach(unsafe { task::from_raw(tsk) });
 }
 
 /// A reference on `tsk`'s object, as an opaque handle, or null.
@@ -81,57 +109,58 @@ unsafe extern "C" fn contid_free(tsk: *mut bindings::task_struct) {
 /// # Safety
 ///
 /// `tsk` is a valid task.  Does not sleep.
-unsafe extern "C" fn contid_get(tsk: *mut bindings::task_struct) -> *mut bindings::audit_contid {
-    ContidRef::of_task(tsk).map_or(core::ptr::null_mut(), ContidRef::into_handle)
+unsafe extern "C" fn contid_get(tsk: *mut bindings::task_struct) -> *mut bindings::audit_contobj {
+    // SAFETY: The audit callers pass a task they hold (current or a signal
+    // or ptrace target under its reference), valid for the call.
+    let task = unsafe { task::from_raw(tsk) };
+    slot::object_of(task).map_or(core::ptr::null_mut(), ContainerObject::into_handle)
 }
 
 /// Drops a reference from `contid_get`.
 ///
 /// # Safety
 ///
-/// `contid` came from `contid_get` and is dropped once; sleepable context.
-unsafe extern "C" fn contid_put(contid: *mut bindings::audit_contid) {
-    // SAFETY: Per the function's contract.
-    drop(unsafe { ContidRef::from_raw(contid.cast_const().cast()) });
+/// `obj` came from `contid_get` and is dropped once; sleepable context.
+unsafe extern "C" fn contid_put(obj: *mut bindings::audit_contobj) {
+    // SAFETY: `obj` is a handle `contid_get` gave out, which audit drops
+    // exactly once, here.
+    drop(unsafe { ContainerObject::from_handle_owned(obj) });
 }
 
-/// Emits the CONTAINER_INFO record of `contid` into the event of `ctx`.
+/// Emits the CONTAINER_INFO record of `obj` into the event of `ctx`.
 ///
 /// # Safety
 ///
-/// `contid` is a reference from `contid_get`, `ctx` an audit context;
+/// `obj` is a reference from `contid_get`, `ctx` an audit context;
 /// sleepable context.
 unsafe extern "C" fn contid_log_info(
     ctx: *mut bindings::audit_context,
-    contid: *mut bindings::audit_contid,
-    record: c_int,
+    obj: *mut bindings::audit_contobj,
+    rec: c_int,
 ) -> bool {
-    // SAFETY: The caller's reference keeps the object valid.
-    let obj = unsafe { &*contid.cast_const().cast::<ContainerObject>() };
-    record::log_info(ctx, obj, record)
+    // SAFETY: The caller's reference keeps the object valid for the call.
+    record::log_info(ctx, unsafe { ContainerObject::from_handle(obj) }, rec)
 }
 
-/// `tsk` moves from namespace `_old` to `new`.
+/// `tsk` moves to namespace `net`.
 ///
 /// # Safety
 ///
-/// `tsk` is locked with `task_lock()`; `new` is null or live.
-unsafe extern "C" fn contid_switch_net(
-    tsk: *mut bindings::task_struct,
-    _old: *mut bindings::net,
-    new: *mut bindings::net,
-) {
-    // SAFETY: Per the function's contract, which is `switch_net`'s.
-    unsafe { table::switch_net(tsk, new) };
+/// `tsk` is locked with `task_lock()`; `net` is null or live.
+unsafe extern "C" fn contid_switch_net(tsk: *mut bindings::task_struct, net: *mut bindings::net) {
+    // SAFETY: `switch_task_namespaces()` holds `task_lock(tsk)` for the call
+    // and `net` is null or the live namespace the task moves to.
+    unsafe { slot::switch_net(task::from_raw(tsk), net) };
 }
 
 /// Does a task with a contid use `net`?
 ///
 /// # Safety
 ///
-/// `net` is a live namespace; called in an RCU read-side critical section.
+/// `net` is a live namespace.
 unsafe extern "C" fn contid_net_active(net: *mut bindings::net) -> bool {
-    // SAFETY: Per the function's contract.
+    let _rcu = RcuGuard::new();
+    // SAFETY: A live namespace, in an RCU read-side critical section.
     unsafe { netns::active(net) }
 }
 
@@ -139,37 +168,34 @@ unsafe extern "C" fn contid_net_active(net: *mut bindings::net) -> bool {
 ///
 /// # Safety
 ///
-/// `net` is a live namespace, `ctx` an audit context; called in an RCU
-/// read-side critical section.  Does not sleep.
+/// `net` is a live namespace, `ctx` an audit context.  Does not sleep.
 unsafe extern "C" fn contid_log_net_info(
     ctx: *mut bindings::audit_context,
     net: *mut bindings::net,
-    record: c_int,
+    rec: c_int,
 ) -> bool {
-    // SAFETY: Per the function's contract.
-    unsafe { record::log_net_info(ctx, net, record) }
+    let _rcu = RcuGuard::new();
+    // SAFETY: A live namespace, in an RCU read-side critical section.
+    unsafe { record::log_net_info(ctx, net, rec) }
 }
 
 /// Does `contid` match `tsk`'s chain?
 ///
 /// # Safety
 ///
-/// `tsk` is a valid task; called in an RCU read-side critical section.
+/// `tsk` is a valid task.  Does not sleep.
 unsafe extern "C" fn contid_match(tsk: *mut bindings::task_struct, contid: u64) -> bool {
-    table::with_task_object(tsk, |obj| match obj {
+    // SAFETY: The rule filter passes current or the task whose event it
+    // filters, valid for the call.
+    let task = unsafe { task::from_raw(tsk) };
+    slot::with_object(task, |obj| match obj {
         Some(obj) => chain_matches(obj.chain(), contid),
         None => chain_matches(core::iter::empty(), contid),
     })
 }
 
 /// The operations registered with the C side.
-struct Ops(bindings::audit_contid_ops);
-
-// SAFETY: The table is immutable after initialisation.
-unsafe impl Sync for Ops {}
-
-static mut OPS: Ops = Ops(bindings::audit_contid_ops {
-    owner: core::ptr::null_mut(),
+static OPS: bindings::audit_contid_ops = bindings::audit_contid_ops {
     read: Some(contid_read),
     write: Some(contid_write),
     fork: Some(contid_fork),
@@ -181,34 +207,35 @@ static mut OPS: Ops = Ops(bindings::audit_contid_ops {
     switch_net: Some(contid_switch_net),
     net_active: Some(contid_net_active),
     log_net_info: Some(contid_log_net_info),
-});
+};
 
 /// The provider registration; dropping it unregisters the hooks.
+///
+/// # Invariants
+///
+/// `OPS` is registered until `drop`.
 pub(crate) struct Registration {
     _private: (),
 }
 
 impl Registration {
-    /// Registers the hooks for `module`.
-    pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Not registered yet, so nothing else reads `OPS`.
-        let ops = unsafe { &mut *core::ptr::addr_of_mut!(OPS) };
-        ops.0.owner = module.as_ptr();
-        // SAFETY: `ops` lives as long as the module, and stays registered
-        // only until `drop` below.
-        kernel::error::to_result(unsafe { bindings::audit_contid_register(&ops.0) })?;
+    /// Registers the hooks.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: `OPS` is a static, so it outlives the registration.
+        kernel::error::to_result(unsafe { bindings::audit_contid_register(&OPS) })?;
+        // INVARIANT: Registered above.
         Ok(Self { _private: () })
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: Registered in `new`.
-        unsafe { bindings::audit_contid_unregister(core::ptr::addr_of!(OPS.0)) };
+        // SAFETY: Registered in `new` (type invariant).
+        unsafe { bindings::audit_contid_unregister(&OPS) };
         // The module is unloading, so it holds no object: every object pins it.
-        debug_assert_eq!(table::OBJECTS.load(Ordering::Relaxed), 0);
-        // SAFETY: Waits for `free_rcu` callbacks queued by released objects.
+        debug_assert_eq!(OBJECTS.load(Ordering::Relaxed), 0);
+        // SAFETY: No precondition; waits for the `free_rcu` callbacks
+        // queued by released objects.
         unsafe { bindings::rcu_barrier() };
-        table::unpublish();
     }
 }

@@ -27,16 +27,15 @@
 //!
 //! Writers hold the namespace's spinlock with interrupts disabled.
 
-use core::mem::MaybeUninit;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
-use kernel::types::Opaque;
+use kernel::types::{ARef, Opaque};
 
-use crate::table::{ContainerObject, ContidRef};
+use crate::object::{self, ContainerObject};
 
 /// Number of (namespace, object) members with tasks, over all namespaces.
 pub(crate) static NET_ENTRIES: AtomicUsize = AtomicUsize::new(0);
@@ -112,7 +111,7 @@ impl Member {
 /// [`Released::finish_not_last`].
 pub(crate) struct Released {
     member: Option<*mut Member>,
-    obj: Option<ContidRef>,
+    obj: Option<ARef<ContainerObject>>,
 }
 
 impl Released {
@@ -121,7 +120,7 @@ impl Released {
     /// the same object).
     pub(crate) fn finish_not_last(mut self) {
         if let Some(obj) = self.obj.take() {
-            obj.put_not_last();
+            object::put_not_last(obj);
         }
     }
 }
@@ -145,8 +144,11 @@ impl Drop for Released {
 ///
 /// `head` is the `rcu` field of a member from `KBox::into_raw`.
 unsafe extern "C" fn free_member(head: *mut bindings::callback_head) {
-    // SAFETY: `rcu` is the first field of the `#[repr(C)]` member.
-    drop(unsafe { KBox::from_raw(head.cast::<Member>()) });
+    // SAFETY: `head` is the `rcu` field of a `Member`.
+    let m = unsafe { kernel::container_of!(head, Member, rcu) };
+    // SAFETY: The member came from `KBox::into_raw` and is unlinked, and no
+    // slot or reader uses it any more.
+    drop(unsafe { KBox::from_raw(m.cast_mut()) });
 }
 
 /// The per-namespace state, in the namespace's `net_generic` storage.
@@ -170,8 +172,6 @@ static LOCK_KEY: LockKey = LockKey(Opaque::uninit());
 /// The pernet registration; `id` is written by the network core.
 static NET_ID: AtomicU32 = AtomicU32::new(0);
 
-static mut PERNET: MaybeUninit<bindings::pernet_operations> = MaybeUninit::zeroed();
-
 impl NetContids {
     /// The state of `net`.
     ///
@@ -180,7 +180,8 @@ impl NetContids {
     /// `net` is a live network namespace and the pernet operations are
     /// registered.
     unsafe fn of(net: *mut bindings::net) -> &'static NetContids {
-        // SAFETY: Per the contract, `net_generic` holds our initialised state.
+        // SAFETY: `net` is live and our pernet operations are registered, so
+        // its `net_generic` slot holds the state `net_init` initialised.
         unsafe { &*bindings::net_generic(net, NET_ID.load(Ordering::Relaxed)).cast::<NetContids>() }
     }
 
@@ -280,9 +281,8 @@ impl NetContids {
                 }
             };
             // INVARIANT: A listed member with an object holds a reference.
-            // SAFETY: The caller's task holds a reference on `obj`.
-            let r = unsafe { obj.new_ref() };
-            m.obj.store(r.into_raw().cast_mut(), Ordering::Release);
+            let r = ARef::from(obj);
+            m.obj.store(ARef::into_raw(r).as_ptr(), Ordering::Release);
             add_task(m);
             Some(m)
         })
@@ -304,9 +304,7 @@ fn join_orphan(obj: &ContainerObject) -> &Member {
     let m = obj.orphan();
     if m.tasks.fetch_add(1, Ordering::AcqRel) == 0 {
         // INVARIANT: The orphan holds a reference while it has tasks.
-        // SAFETY: The joining task holds a reference on `obj` through the
-        // member it comes from, or the caller's.
-        core::mem::forget(unsafe { obj.new_ref() });
+        core::mem::forget(ARef::from(obj));
     }
     m
 }
@@ -328,7 +326,8 @@ pub(crate) unsafe fn join<'a>(
     if net.is_null() {
         return join_orphan(obj);
     }
-    // SAFETY: Per the contract.
+    // SAFETY: `net` is not null, hence live, and the pernet operations are
+    // registered (the caller's guarantees).
     let state = unsafe { NetContids::of(net) };
     match state.join(net, obj, spare, gfp) {
         Some(m) => m,
@@ -361,7 +360,8 @@ pub(crate) unsafe fn join_fork<'a>(parent: &'a Member, net: *mut bindings::net) 
         unsafe { NetContids::of(net) }.locked(|| add_task(parent));
         return parent;
     }
-    // SAFETY: Per the contract; the parent's member holds a reference.
+    // SAFETY: `net` is the child's live namespace, and the parent's member
+    // holds a reference on `obj`.
     unsafe { join(net, obj, &mut None, None) }
 }
 
@@ -373,7 +373,7 @@ pub(crate) fn leave(m: &Member) -> Option<Released> {
             return None;
         }
         // SAFETY: The reference the orphan held while it had tasks.
-        let obj = m.obj().map(|o| unsafe { ContidRef::from_raw(o) });
+        let obj = m.obj().map(|o| unsafe { ARef::from_raw(NonNull::from(o)) });
         return Some(Released { member: None, obj });
     }
     // SAFETY: A member with tasks is listed in a live namespace: each task
@@ -394,7 +394,7 @@ pub(crate) fn leave(m: &Member) -> Option<Released> {
     Some(Released {
         member: Some(ptr::from_ref(m).cast_mut()),
         // SAFETY: The listed member's reference, now ours.
-        obj: (!obj.is_null()).then(|| unsafe { ContidRef::from_raw(obj) }),
+        obj: NonNull::new(obj).map(|p| unsafe { ARef::from_raw(p) }),
     })
 }
 
@@ -427,9 +427,7 @@ unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
     // INVARIANT: The lock is initialised and the zeroed `head` is null.
     // SAFETY: Initialised above; the namespace outlives its state's users.
     let state = unsafe { &*state };
-    // SAFETY: Always valid.
-    let current = unsafe { bindings::get_current() };
-    if crate::table::with_task_object(current, |o| o.is_some()) {
+    if crate::task::has_slot(kernel::current!()) {
         // Out of memory: no spare, and the fork or unshare that follows
         // counts the loss.
         if let Ok(spare) = KBox::new(Member::new(net), GFP_KERNEL) {
@@ -472,43 +470,56 @@ unsafe extern "C" fn net_exit(net: *mut bindings::net) {
         drop(Released {
             member: Some(m),
             // SAFETY: The listed member's reference, now ours.
-            obj: (!obj.is_null()).then(|| unsafe { ContidRef::from_raw(obj) }),
+            obj: NonNull::new(obj).map(|p| unsafe { ARef::from_raw(p) }),
         });
     }
 }
 
 /// Registers the per-namespace state; dropping it unregisters.
+///
+/// # Invariants
+///
+/// `ops` is registered with `register_pernet_subsys()` until `drop`.
 pub(crate) struct NetRegistration {
-    _private: (),
+    ops: KBox<Opaque<bindings::pernet_operations>>,
 }
+
+// SAFETY: `NetRegistration` gives no access to `ops`: after registration
+// only the network core uses it, under its own lock, and `drop` takes it
+// back from any thread once unregistered.
+unsafe impl Send for NetRegistration {}
+// SAFETY: As above; `&NetRegistration` allows nothing.
+unsafe impl Sync for NetRegistration {}
 
 impl NetRegistration {
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: Not registered yet, so nothing else uses `PERNET`.
-        let ops = unsafe { &mut *ptr::addr_of_mut!(PERNET) };
-        let ops = ops.as_mut_ptr();
-        // SAFETY: `ops` is valid zeroed memory; set the fields we use.  The
-        // `id` and `size` fields are const in C, hence the raw writes.
+        let ops = KBox::new(Opaque::<bindings::pernet_operations>::uninit(), GFP_KERNEL)?;
+        let p = ops.get();
+        // SAFETY: `p` points to memory we own; zeroed, then the fields we use
+        // are set.  `id` and `size` are const in C, hence the raw writes.
         unsafe {
-            ptr::addr_of_mut!((*ops).init).write(Some(net_init));
-            ptr::addr_of_mut!((*ops).exit).write(Some(net_exit));
-            ptr::addr_of_mut!((*ops).id)
+            p.write_bytes(0, 1);
+            ptr::addr_of_mut!((*p).init).write(Some(net_init));
+            ptr::addr_of_mut!((*p).exit).write(Some(net_exit));
+            ptr::addr_of_mut!((*p).id)
                 .cast::<*mut u32>()
                 .write(NET_ID.as_ptr());
-            ptr::addr_of_mut!((*ops).size)
+            ptr::addr_of_mut!((*p).size)
                 .cast::<usize>()
                 .write(core::mem::size_of::<NetContids>());
         }
-        // SAFETY: `ops` is a static that outlives the registration.
-        kernel::error::to_result(unsafe { bindings::register_pernet_subsys(ops) })?;
-        Ok(Self { _private: () })
+        // SAFETY: The boxed `ops` stays at its address until `drop`
+        // unregisters it.
+        kernel::error::to_result(unsafe { bindings::register_pernet_subsys(p) })?;
+        // INVARIANT: Registered above.
+        Ok(Self { ops })
     }
 }
 
 impl Drop for NetRegistration {
     fn drop(&mut self) {
-        // SAFETY: Registered in `new`.
-        unsafe { bindings::unregister_pernet_subsys((*ptr::addr_of_mut!(PERNET)).as_mut_ptr()) };
+        // SAFETY: Registered in `new` (type invariant).
+        unsafe { bindings::unregister_pernet_subsys(self.ops.get()) };
         // SAFETY: Waits for the `free_member` callbacks queued above.
         unsafe { bindings::rcu_barrier() };
     }
@@ -521,7 +532,8 @@ impl Drop for NetRegistration {
 /// `net` is a live namespace and the caller is in an RCU read-side
 /// critical section (the C hook runs it in one).
 pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(&ContainerObject)) {
-    // SAFETY: Per the contract.
+    // SAFETY: The caller passes a live namespace, and the pernet operations
+    // are registered while hooks run.
     let state = unsafe { NetContids::of(net) };
     for m in state.members() {
         if m.tasks.load(Ordering::Acquire) == 0 {
@@ -540,7 +552,7 @@ pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(
 /// As for [`for_each_object`].
 pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
     let mut any = false;
-    // SAFETY: Per the contract.
+    // SAFETY: Same namespace and RCU section as our caller's.
     unsafe { for_each_object(net, |_| any = true) };
     any
 }

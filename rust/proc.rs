@@ -5,11 +5,14 @@
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::task::Task;
+use kernel::types::ARef;
 
 use crate::contid::{format_decimal, ContainerId, ParseError, CONTID_UNSET};
-use crate::netns::{self, Member};
-use crate::record;
-use crate::table::{self, ContainerObject, ContidRef};
+use crate::netns::Member;
+use crate::object::ContainerObject;
+use crate::task::{self, RcuGuard, TargetGuard};
+use crate::{record, registry, slot};
 
 /// `ENOTUNIQ`, which the kernel crate has no constant for: the identifier is
 /// live and owned by another orchestrator.
@@ -25,16 +28,33 @@ enum Privilege {
     /// A nested orchestrator: current runs under `mine` and, with the
     /// opener of the file, has `CAP_AUDIT_CONTROL` in the user namespace
     /// recorded on `mine` (the container's).  Its own subtree only.
-    Nested(ContidRef),
+    Nested(ARef<ContainerObject>),
 }
 
-/// Does `file`'s opener have `cap` in `ns`, and does current?
-fn both_capable(file: *const bindings::file, ns: *mut bindings::user_namespace) -> bool {
-    let cap = bindings::CAP_AUDIT_CONTROL as i32;
-    // SAFETY: `ns` is a live user namespace (the initial one, or one an
-    // object holds a reference on) and `file` is the open file of the
-    // caller's read or write; both helpers only inspect credentials.
-    unsafe { bindings::ns_capable(ns, cap) && bindings::file_ns_capable(file, ns, cap) }
+/// The file a read or write came through.
+///
+/// # Invariants
+///
+/// `self.0` is an open file for the duration of the hook.
+pub(crate) struct OpenFile(*const bindings::file);
+
+impl OpenFile {
+    /// # Safety
+    ///
+    /// `file` is open while the value lives.
+    pub(crate) unsafe fn new(file: *const bindings::file) -> Self {
+        // INVARIANT: The caller keeps `file` open while the value lives.
+        Self(file)
+    }
+
+    /// Does the file's opener have `cap` in `ns`, and does current?
+    fn both_capable(&self, ns: *mut bindings::user_namespace) -> bool {
+        let cap = bindings::CAP_AUDIT_CONTROL as i32;
+        // SAFETY: `ns` is a live user namespace (the initial one, or one an
+        // object holds a reference on) and the file is open (type
+        // invariant); both functions only inspect credentials.
+        unsafe { bindings::ns_capable(ns, cap) && bindings::file_ns_capable(self.0, ns, cap) }
+    }
 }
 
 /// May the current task, through `file`, read or set identifiers at all?
@@ -42,55 +62,40 @@ fn both_capable(file: *const bindings::file, ns: *mut bindings::user_namespace) 
 /// The identifier serves audit: a task that holds `CAP_AUDIT_CONTROL` in a
 /// user namespace it created itself, or that opened the file for a
 /// privileged program, must not be able to forge one.
-fn privilege(file: *const bindings::file) -> Result<Privilege> {
-    if both_capable(file, core::ptr::addr_of_mut!(bindings::init_user_ns)) {
+fn privilege(file: &OpenFile) -> Result<Privilege> {
+    if file.both_capable(core::ptr::addr_of_mut!(bindings::init_user_ns)) {
         return Ok(Privilege::Host);
     }
-    // SAFETY: Always valid.
-    let current = unsafe { bindings::get_current() };
-    let mine = ContidRef::of_task(current).ok_or(EPERM)?;
-    if both_capable(file, mine.user_ns()) {
+    let mine = slot::object_of(kernel::current!()).ok_or(EPERM)?;
+    if file.both_capable(mine.user_ns().as_ptr()) {
         Ok(Privilege::Nested(mine))
     } else {
         Err(EPERM)
     }
 }
 
-/// Is `target` in current's own subtree: current's thread group or below?
-fn in_own_subtree(target: *mut bindings::task_struct) -> bool {
-    // SAFETY: Always valid.
-    let current = unsafe { bindings::get_current() };
-    // SAFETY: Both tasks are valid; the leader of a live task is valid.
-    if unsafe {
-        bindings::audit_contid_task_leader(target) == bindings::audit_contid_task_leader(current)
-    } {
+/// Is `target` in current's own subtree: current's process or below?
+fn in_own_subtree(target: &Task) -> bool {
+    let current = kernel::current!();
+    if task::same_process(target, current) {
         return true;
     }
-    // SAFETY: Plain RCU read-side critical section, which the descent
-    // walk needs for the parent pointers it follows.
-    unsafe { bindings::rcu_read_lock() };
-    // SAFETY: Both tasks are valid; in an RCU read-side critical section.
-    let below = unsafe { bindings::audit_contid_task_is_descendant(current, target) };
-    // SAFETY: Pairs with the `rcu_read_lock` above.
-    unsafe { bindings::rcu_read_unlock() };
-    below
+    let _rcu = RcuGuard::new();
+    // SAFETY: In an RCU read-side critical section.
+    unsafe { task::is_descendant(current, target) }
 }
 
 /// Formats `target`'s identifier (or the unset value) into `buf`.
 ///
 /// Reading needs the privilege of setting; a nested orchestrator reads
 /// only its own subtree.
-pub(crate) fn read(
-    file: *const bindings::file,
-    target: *mut bindings::task_struct,
-    buf: &mut [u8],
-) -> Result<usize> {
+pub(crate) fn read(file: &OpenFile, target: &Task, buf: &mut [u8]) -> Result<usize> {
     if let Privilege::Nested(_) = privilege(file)? {
         if !in_own_subtree(target) {
             return Err(EXDEV);
         }
     }
-    let id = table::with_task_object(target, |obj| obj.map_or(CONTID_UNSET, |o| o.id().get()));
+    let id = slot::with_object(target, |obj| obj.map_or(CONTID_UNSET, |o| o.id().get()));
     format_decimal(id, buf).ok_or(EINVAL)
 }
 
@@ -98,105 +103,86 @@ pub(crate) fn read(
 ///
 /// A value that is not a number is refused before anything else happens.
 /// Every attempt to set a number, refused or not, is logged.
-pub(crate) fn write(
-    file: *const bindings::file,
-    target: *mut bindings::task_struct,
-    input: &[u8],
-) -> Result {
+pub(crate) fn write(file: &OpenFile, target: &Task, input: &[u8]) -> Result {
     let value = ContainerId::parse(input).map_err(|e| match e {
         ParseError::Invalid => EINVAL,
         ParseError::Range => ERANGE,
     })?;
-    // SAFETY: `target` is valid (the C caller holds a reference).
-    let opid = unsafe { bindings::audit_contid_task_tgid(target) };
+    let opid = task::tgid(target);
     match set(file, target, value) {
         Ok(old) => {
             record::log_set(opid, value, old.as_deref(), true);
             Ok(())
         }
         Err(e) => {
-            let old = ContidRef::of_task(target);
+            let old = slot::object_of(target);
             record::log_set(opid, value, old.as_deref(), false);
             Err(e)
         }
     }
 }
 
-/// Why the structural checks refused a target.
-fn check_target(
-    current: *mut bindings::task_struct,
-    target: *mut bindings::task_struct,
-    old: Option<&ContainerObject>,
-) -> Result {
-    // SAFETY: Both tasks are valid and `audit_contid_lock_target(target)` is
-    // held by the caller, as both helpers require.  Descent is checked
-    // first, so that a writer learns nothing about tasks outside its tree.
-    unsafe {
-        if !bindings::audit_contid_task_is_descendant(current, target) {
-            return Err(EXDEV);
-        }
-        if !bindings::audit_contid_target_is_alone(target) {
-            return Err(EBUSY);
-        }
+/// Why the structural checks refused a locked target.
+fn check_target(current: &Task, target: &TargetGuard<'_>) -> Result {
+    // Descent first, so that a writer learns nothing about tasks outside
+    // its tree.
+    if !target.is_descendant_of(current) {
+        return Err(EXDEV);
     }
-    if let Some(old) = old {
-        if !may_nest(current, old) {
-            return Err(EEXIST);
-        }
+    if !target.is_alone() {
+        return Err(EBUSY);
     }
-    Ok(())
+    match target.slot().and_then(Member::obj) {
+        Some(old) if !may_nest(current, old) => Err(EEXIST),
+        _ => Ok(()),
+    }
 }
 
 /// May `current` give a task of container `old` a nested identifier?
 ///
 /// Only a nested orchestrator may: a descendant of `old`'s owner that is
-/// not in the owner's thread group, and is itself inside `old` (so that it
-/// cannot reach over another nested orchestrator).
-fn may_nest(current: *mut bindings::task_struct, old: &ContainerObject) -> bool {
+/// not in the owner's process, and is itself inside `old` (so that it
+/// cannot reach over another nested orchestrator).  The caller holds
+/// `tasklist_lock` (a [`TargetGuard`]).
+fn may_nest(current: &Task, old: &ContainerObject) -> bool {
     if old.is_owned_by(current) {
         return false;
     }
-    // SAFETY: Both tasks are valid; `tasklist_lock` is held by the caller.
-    let below_owner = unsafe { bindings::audit_contid_task_is_descendant(old.owner(), current) };
-    if !below_owner {
+    // SAFETY: The caller holds `tasklist_lock`.
+    if !unsafe { task::is_descendant(old.owner(), current) } {
         return false;
     }
-    table::with_task_object(current, |mine| mine.is_some_and(|m| core::ptr::eq(m, old)))
+    slot::with_object(current, |mine| mine.is_some_and(|m| core::ptr::eq(m, old)))
 }
 
 /// Sets `target`'s identifier to `value`; returns the previous object.
-fn set(
-    file: *const bindings::file,
-    target: *mut bindings::task_struct,
-    value: u64,
-) -> Result<Option<ContidRef>> {
+fn set(file: &OpenFile, target: &Task, value: u64) -> Result<Option<ARef<ContainerObject>>> {
     let mine = match privilege(file)? {
         Privilege::Host => None,
         Privilege::Nested(mine) => Some(mine),
     };
     let id = ContainerId::new(value).ok_or(EINVAL)?;
-    // SAFETY: Always valid.
-    let current = unsafe { bindings::get_current() };
+    let current = kernel::current!();
     // A host writer may itself run under an object: what it creates nests
     // below that, as for a nested writer.
-    let mine = mine.or_else(|| ContidRef::of_task(current));
+    let mine = mine.or_else(|| slot::object_of(current));
 
     // A member for the target's namespace, allocated before any lock is
     // taken, in case the namespace has none for the object yet.
     let mut spare = Some(KBox::new(Member::new(core::ptr::null_mut()), GFP_KERNEL)?);
+    let registry = registry::get()?;
 
     // References dropped only after the registry lock is released, since
     // dropping the last one takes it.
-    let existing: Option<ContidRef>;
-    let mut fresh: Option<ContidRef> = None;
-    let mut left: Option<&Member> = None;
-    let mut old: Option<ContidRef> = None;
+    let existing: Option<ARef<ContainerObject>>;
+    let mut fresh: Option<ARef<ContainerObject>> = None;
+    let mut old = None;
     let mut released = None;
 
     let res = {
-        let mut reg = table::registry().lock();
+        let mut reg = registry.lock();
         existing = reg.lookup(id);
-        let candidate: Result<&ContidRef> = match existing.as_ref() {
+        let candidate: Result<&ContainerObject> = match existing.as_deref() {
             // Injection only at the writer's own level: the object nests
             // directly below the writer's own (or both are top level), so
             // that it never moves a task out of the writer's container.
@@ -211,30 +197,20 @@ fn set(
                 let f = ContainerObject::create(id, current, mine.as_ref(), target)?;
                 let inserted = reg.insert(&f);
                 let f = fresh.insert(f);
-                inserted.map(|()| &*f)
+                inserted.map(|()| &**f)
             }
         };
-        // SAFETY: `target` is valid; unlocked below.
-        unsafe { bindings::audit_contid_lock_target(target) };
-        // SAFETY: Locked as required.
-        let cur_ref = unsafe { table::locked_object(target) };
-        let res = check_target(current, target, cur_ref).and_then(|()| {
+        let mut guard = TargetGuard::lock(target);
+        let res = check_target(current, &guard).and_then(|()| {
             let obj = candidate?;
-            if cur_ref.is_some_and(|c| obj.same(c)) {
+            let cur = guard.slot().and_then(Member::obj);
+            if cur.is_some_and(|c| core::ptr::eq(c, obj)) {
                 return Err(EEXIST);
             }
-            // SAFETY: Locked as required; `obj` is a reference we hold.
-            left = unsafe { table::attach(target, obj, &mut spare) };
+            (old, released) = slot::move_task(&mut guard, Some(obj), &mut spare);
             Ok(())
         });
-        // SAFETY: Locked above.
-        unsafe { bindings::audit_contid_unlock_target(target) };
-        if let Some(m) = left {
-            // SAFETY: `m` still counts the target, so it holds a reference
-            // on its object, until the target leaves it here.
-            old = m.obj().map(|o| unsafe { o.new_ref() });
-            released = netns::leave(m);
-        }
+        drop(guard);
         if res.is_ok() {
             if let Some(f) = fresh.as_ref() {
                 f.mark_used();

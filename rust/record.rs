@@ -2,11 +2,17 @@
 
 //! Audit records: `CONTAINER` for each set attempt and `CONTAINER_INFO`
 //! for every event of a task that has a container identifier.
+//!
+//! Fields are formatted with Rust's `fmt` machinery and handed to
+//! `audit_log_format()` through the kernel's `%pA` specifier.
+
+use core::cell::Cell;
+use core::fmt;
 
 use kernel::bindings;
 use kernel::ffi::c_int;
 
-use crate::table::ContainerObject;
+use crate::object::ContainerObject;
 
 /// An audit record being built; ended (queued) when dropped.
 ///
@@ -23,42 +29,21 @@ impl Record {
         // SAFETY: `audit_log_start` accepts any context pointer it gave out,
         // or null; callers pass flags that fit their context.
         let ab = unsafe { bindings::audit_log_start(ctx, gfp, ty as c_int) };
-        if ab.is_null() {
-            None
-        } else {
-            // INVARIANT: A started buffer.
-            Some(Self(ab))
-        }
+        // INVARIANT: A started buffer, if not null.
+        (!ab.is_null()).then_some(Self(ab))
     }
 
-    /// Appends ` <name>=<chain>`: the identifiers of `obj` and its
-    /// ancestors as `4,^2,^1`, or `-1` when there is none.
-    fn chain(&mut self, name: &core::ffi::CStr, obj: Option<&ContainerObject>) {
-        self.name(name);
-        match obj {
-            Some(obj) => self.ids(obj, true),
-            // SAFETY: A started buffer; a constant format.
-            None => unsafe { bindings::audit_log_format(self.0, c"-1".as_ptr().cast()) },
-        }
-    }
-
-    /// Appends ` <name>=`.
-    fn name(&mut self, name: &core::ffi::CStr) {
-        // SAFETY: `self.0` is a started buffer; the format takes one string.
-        unsafe { bindings::audit_log_format(self.0, c" %s=".as_ptr().cast(), name.as_ptr()) };
-    }
-
-    /// Appends the chain of `obj`, after a comma unless `first`.
-    fn ids(&mut self, obj: &ContainerObject, first: bool) {
-        for (i, id) in obj.chain().enumerate() {
-            let fmt = match (i, first) {
-                (0, true) => c"%llu",
-                (0, false) => c",%llu",
-                _ => c",^%llu",
-            };
-            // SAFETY: A started buffer; the format takes one u64.
-            unsafe { bindings::audit_log_format(self.0, fmt.as_ptr().cast(), id) };
-        }
+    /// Appends `args`.
+    fn write(&mut self, args: fmt::Arguments<'_>) {
+        // SAFETY: A started buffer (type invariant); `%pA` formats the
+        // `fmt::Arguments` it points to, which outlives the call.
+        unsafe {
+            bindings::audit_log_format(
+                self.0,
+                c"%pA".as_ptr().cast(),
+                core::ptr::from_ref(&args).cast::<core::ffi::c_void>(),
+            )
+        };
     }
 }
 
@@ -69,10 +54,24 @@ impl Drop for Record {
     }
 }
 
-/// The audit context of the current task's event (null outside a syscall).
-pub(crate) fn current_context() -> *mut bindings::audit_context {
-    // SAFETY: No precondition.
-    unsafe { bindings::audit_contid_current_context() }
+/// The chain of an object: its identifier and its ancestors' as
+/// `4,^2,^1`, or `-1` for none.
+struct Chain<'a>(Option<&'a ContainerObject>);
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(obj) = self.0 else {
+            return f.write_str("-1");
+        };
+        for (i, id) in obj.chain().enumerate() {
+            if i == 0 {
+                write!(f, "{id}")?;
+            } else {
+                write!(f, ",^{id}")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Is audit enabled (`auditctl -e 1`)?
@@ -85,7 +84,7 @@ fn audit_enabled() -> bool {
 /// old-contid=<chain> res=<0|1>` into the event of `ctx`.
 fn log_op(
     ctx: *mut bindings::audit_context,
-    op: &core::ffi::CStr,
+    op: &str,
     opid: Option<i32>,
     contid: u64,
     old: Option<&ContainerObject>,
@@ -97,23 +96,22 @@ fn log_op(
     let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER, bindings::GFP_KERNEL) else {
         return;
     };
-    // SAFETY: A started buffer; the format takes a string.
-    unsafe { bindings::audit_log_format(rec.0, c"op=%s".as_ptr().cast(), op.as_ptr()) };
+    rec.write(format_args!("op={op}"));
     if let Some(pid) = opid {
-        // SAFETY: As above; the format takes an int.
-        unsafe { bindings::audit_log_format(rec.0, c" opid=%d".as_ptr().cast(), pid as c_int) };
+        rec.write(format_args!(" opid={pid}"));
     }
-    // SAFETY: As above; the format takes a u64.
-    unsafe { bindings::audit_log_format(rec.0, c" contid=%llu".as_ptr().cast(), contid) };
-    rec.chain(c"old-contid", old);
-    // SAFETY: As above; the format takes an int.
-    unsafe { bindings::audit_log_format(rec.0, c" res=%d".as_ptr().cast(), ok as c_int) };
+    rec.write(format_args!(
+        " contid={contid} old-contid={} res={}",
+        Chain(old),
+        u8::from(ok)
+    ));
 }
 
 /// Logs a set attempt: `op=set opid=<pid> contid=<id> old-contid=<chain>
 /// res=<0|1>`, in the event of the writer's syscall.
 pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok: bool) {
-    log_op(current_context(), c"set", Some(opid), contid, old, ok);
+    let ctx = crate::task::current_audit_context();
+    log_op(ctx, "set", Some(opid), contid, old, ok);
 }
 
 /// Logs `record=<n> contid=<chain>` into the event of `ctx`; true if a
@@ -127,23 +125,44 @@ pub(crate) fn log_info(
     else {
         return false;
     };
-    // SAFETY: A started buffer; the format takes an int.
-    unsafe { bindings::audit_log_format(rec.0, c"record=%d".as_ptr().cast(), record as c_int) };
-    rec.chain(c"contid", Some(obj));
+    rec.write(format_args!("record={record} contid={}", Chain(Some(obj))));
     true
 }
 
 /// Logs that the last holder of `obj` is gone, in an event of its own:
 /// `op=drop contid=<id> old-contid=<chain> res=1`.
 pub(crate) fn log_drop(obj: &ContainerObject) {
-    log_op(
-        core::ptr::null_mut(),
-        c"drop",
-        None,
-        obj.id().get(),
-        Some(obj),
-        true,
-    );
+    let id = obj.id().get();
+    log_op(core::ptr::null_mut(), "drop", None, id, Some(obj), true);
+}
+
+/// The chains of every object with tasks in a namespace, comma-joined.
+///
+/// # Invariants
+///
+/// `self.0` is a live namespace and the value is used only in an RCU
+/// read-side critical section.
+struct NetChains(*mut bindings::net, Cell<bool>);
+
+impl fmt::Display for NetChains {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut res = Ok(());
+        // SAFETY: A live namespace, in an RCU read-side critical section
+        // (type invariant).
+        unsafe {
+            crate::netns::for_each_object(self.0, |obj| {
+                if res.is_ok() {
+                    let sep = if self.1.replace(true) { "," } else { "" };
+                    res = write!(f, "{sep}{}", Chain(Some(obj)));
+                }
+            })
+        };
+        if res.is_ok() && !self.1.get() {
+            // The last task left between the caller's check and here.
+            res = f.write_str("-1");
+        }
+        res
+    }
 }
 
 /// Logs `record=<n> contid=<chains>` for every object of the tasks using
@@ -153,40 +172,24 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
 /// # Safety
 ///
 /// `net` is a live namespace and the caller is in an RCU read-side
-/// critical section (the C hook runs it in one).
+/// critical section.
 pub(crate) unsafe fn log_net_info(
     ctx: *mut bindings::audit_context,
     net: *mut bindings::net,
     record: i32,
 ) -> bool {
-    // Started at the first object, so a namespace without any gets no record.
-    let mut rec: Option<Record> = None;
-    let mut refused = false;
-    // SAFETY: Per the contract, which is `for_each_object`'s.
-    unsafe {
-        crate::netns::for_each_object(net, |obj| {
-            if refused {
-                return;
-            }
-            let first = rec.is_none();
-            if first {
-                let Some(r) =
-                    Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
-                else {
-                    refused = true;
-                    return;
-                };
-                // SAFETY: A started buffer; the format takes an int.
-                bindings::audit_log_format(r.0, c"record=%d".as_ptr().cast(), record as c_int);
-                rec = Some(r);
-            }
-            if let Some(r) = rec.as_mut() {
-                if first {
-                    r.name(c"contid");
-                }
-                r.ids(obj, first);
-            }
-        })
+    // SAFETY: The caller passes a live namespace, in an RCU read-side
+    // critical section.
+    if !unsafe { crate::netns::active(net) } {
+        return false;
+    }
+    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
+    else {
+        return false;
     };
-    rec.is_some()
+    // INVARIANT: `net` is live, and `chains` is used below, in the caller's
+    // RCU read-side critical section.
+    let chains = NetChains(net, Cell::new(false));
+    rec.write(format_args!("record={record} contid={chains}"));
+    true
 }

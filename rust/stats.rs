@@ -20,7 +20,8 @@ use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 
 use crate::netns::NET_ENTRIES;
-use crate::table::{OBJECTS, TASKS};
+use crate::object::OBJECTS;
+use crate::slot::TASKS;
 
 const NAME: &core::ffi::CStr = c"audit_containerid";
 

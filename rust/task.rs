@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Typed access to the tasks the hooks pass in: the `task_struct` fields the
+//! module reads, the `audit_contobj` slot, and the lock that freezes a
+//! target while its slot changes ([`TargetGuard`]).
+//!
+//! `rust/bindings/lib.rs` of the series fails the build if bindgen lays out
+//! any of the fields read here elsewhere than C does.
+
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use kernel::bindings;
+use kernel::task::Task;
+
+use crate::netns::Member;
+
+/// The raw pointer behind `task`, for the C functions that take one.
+pub(crate) fn raw(task: &Task) -> *mut bindings::task_struct {
+    ptr::from_ref(task)
+        .cast::<bindings::task_struct>()
+        .cast_mut()
+}
+
+/// The task behind `ptr`.
+///
+/// # Safety
+///
+/// `ptr` is a valid task that stays valid for `'a`.
+pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::task_struct) -> &'a Task {
+    // SAFETY: `Task` is a transparent wrapper of `task_struct`, and the
+    // caller keeps `ptr` valid for `'a`.
+    unsafe { &*ptr.cast::<Task>() }
+}
+
+/// The process id of `task` (its thread group's), in the initial namespace.
+pub(crate) fn tgid(task: &Task) -> i32 {
+    task.group_leader().pid()
+}
+
+/// Are `a` and `b` threads of one process (C's `same_thread_group()`)?
+pub(crate) fn same_process(a: &Task, b: &Task) -> bool {
+    // SAFETY: Both tasks are valid; `signal` is set at fork and not changed
+    // until the task is reaped.
+    unsafe { ptr::eq((*raw(a)).signal, (*raw(b)).signal) }
+}
+
+/// The audit context of current's syscall; null outside one.
+pub(crate) fn current_audit_context() -> *mut bindings::audit_context {
+    // SAFETY: Current is valid and only current changes its own
+    // `audit_context`.
+    unsafe { (*raw(kernel::current!())).audit_context }
+}
+
+/// `task`'s slot, as an atomic pointer.
+fn slot_of(task: &Task) -> &AtomicPtr<Member> {
+    // SAFETY: `audit_contobj` is a pointer-sized, aligned field of a valid
+    // task, written only through this atomic view (or by C's
+    // `RCU_INIT_POINTER()` before the task runs).
+    unsafe { AtomicPtr::from_ptr(ptr::addr_of_mut!((*raw(task)).audit_contobj).cast()) }
+}
+
+/// The member in `task`'s slot, for a reader in an RCU read-side critical
+/// section ([`RcuGuard`]); members are freed a grace period after they
+/// leave their last slot.
+pub(crate) fn rcu_slot<'a>(task: &Task, _rcu: &'a RcuGuard) -> Option<&'a Member> {
+    // SAFETY: See above; the acquire load pairs with the release store of
+    // [`TargetGuard::replace`] and [`ForkGuard::set_child`].
+    unsafe { slot_of(task).load(Ordering::Acquire).as_ref() }
+}
+
+/// Does `task` have a contid?  Safe anywhere: the slot is not dereferenced.
+pub(crate) fn has_slot(task: &Task) -> bool {
+    !slot_of(task).load(Ordering::Relaxed).is_null()
+}
+
+/// An RCU read-side critical section, left when dropped.
+pub(crate) struct RcuGuard {
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl RcuGuard {
+    /// Enters a read-side critical section.
+    pub(crate) fn new() -> Self {
+        // SAFETY: No precondition; paired with `drop`.
+        unsafe { bindings::rcu_read_lock() };
+        Self {
+            _not_send: core::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for RcuGuard {
+    fn drop(&mut self) {
+        // SAFETY: Entered in `new`, on this CPU (`RcuGuard` is not `Send`).
+        unsafe { bindings::rcu_read_unlock() };
+    }
+}
+
+/// A target task, frozen by `audit_contid_lock_target()`: it gains no child
+/// or thread, its ancestry does not change, it does not pass the exit hook,
+/// and only the holder changes its slot.
+///
+/// # Invariants
+///
+/// `task` is locked with `audit_contid_lock_target()` until `drop`.
+pub(crate) struct TargetGuard<'a> {
+    task: &'a Task,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl<'a> TargetGuard<'a> {
+    /// Locks `task`.  Sleepable context only (it spins with the lock).
+    pub(crate) fn lock(task: &'a Task) -> Self {
+        // SAFETY: `task` is valid; unlocked in `drop`.
+        unsafe { bindings::audit_contid_lock_target(raw(task)) };
+        // INVARIANT: Locked above.
+        Self {
+            task,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// The member in the slot; stable while the guard lives.
+    pub(crate) fn slot(&self) -> Option<&Member> {
+        // SAFETY: Only a holder of the lock changes the slot (type
+        // invariant), and a member stays valid while a slot points to it.
+        unsafe { slot_of(self.task).load(Ordering::Acquire).as_ref() }
+    }
+
+    /// Points the slot to `new`; returns what was there, still counting
+    /// the task.  RCU readers may see the old member until a grace period.
+    pub(crate) fn replace(&mut self, new: Option<&Member>) -> Option<&'a Member> {
+        let new = new.map_or(ptr::null_mut(), |m| ptr::from_ref(m).cast_mut());
+        // SAFETY: The old member counts the task, so it stays valid until the
+        // caller makes the task leave it.
+        unsafe { slot_of(self.task).swap(new, Ordering::AcqRel).as_ref() }
+    }
+
+    /// The network namespace of the task; null once it left its namespaces.
+    pub(crate) fn net(&self) -> *mut bindings::net {
+        // SAFETY: `task_lock()` is held (type invariant), which keeps
+        // `nsproxy` and what it points to stable.
+        unsafe { net_of(self.task) }
+    }
+
+    /// Is the task a single-threaded, childless, not exiting process?
+    ///
+    /// Its contid then covers everything it will ever create.
+    pub(crate) fn is_alone(&self) -> bool {
+        let t = raw(self.task);
+        // SAFETY: `tasklist_lock` is held (type invariant), which keeps the
+        // thread group, the children list and `PF_EXITING`'s ordering
+        // stable; `signal` is valid for a task that has not been reaped.
+        unsafe {
+            let children = ptr::addr_of_mut!((*t).children);
+            (*t).exit_signal >= 0
+                && (*(*t).signal).nr_threads == 1
+                && ptr::eq((*children).next, children)
+                && (*t).flags & bindings::PF_EXITING == 0
+        }
+    }
+
+    /// Is the task below `ancestor`'s process in the process tree?
+    pub(crate) fn is_descendant_of(&self, ancestor: &Task) -> bool {
+        // SAFETY: `tasklist_lock` is held (type invariant).
+        unsafe { is_descendant(ancestor, self.task) }
+    }
+}
+
+impl Drop for TargetGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: Locked in `lock` (type invariant).
+        unsafe { bindings::audit_contid_unlock_target(raw(self.task)) };
+    }
+}
+
+/// Is `task` below `ancestor`'s process?  A process is not its own
+/// descendant.
+///
+/// # Safety
+///
+/// The caller holds `tasklist_lock` or is in an RCU read-side critical
+/// section, so that the real parents met stay valid.
+pub(crate) unsafe fn is_descendant(ancestor: &Task, task: &Task) -> bool {
+    if same_process(ancestor, task) {
+        return false;
+    }
+    let mut walker = raw(task);
+    // SAFETY: Under `tasklist_lock` or RCU (the caller's) every real parent
+    // met is valid;
+    // the walk ends at the idle task, whose pid is 0.
+    unsafe {
+        while (*walker).pid > 0 {
+            walker = ptr::read_volatile(ptr::addr_of!((*walker).real_parent));
+            if same_process(from_raw(walker), ancestor) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The network namespace of `task`; null once it left its namespaces.
+///
+/// # Safety
+///
+/// `task` is current, or not yet running, or locked with `task_lock()`.
+pub(crate) unsafe fn net_of(task: &Task) -> *mut bindings::net {
+    // SAFETY: `task` is current, not running yet or locked (the caller's
+    // guarantee), so `nsproxy` is stable and, when not
+    // null, valid.
+    unsafe {
+        let ns = (*raw(task)).nsproxy;
+        if ns.is_null() {
+            ptr::null_mut()
+        } else {
+            (*ns).net_ns
+        }
+    }
+}
+
+/// Proof that `task_lock()` of a task is held, for the namespace switch
+/// hook: every slot change takes that lock too, or runs before the task does.
+///
+/// # Invariants
+///
+/// `task` is locked with `task_lock()` while the value lives.
+pub(crate) struct TaskLocked<'a> {
+    task: &'a Task,
+}
+
+impl<'a> TaskLocked<'a> {
+    /// # Safety
+    ///
+    /// The caller holds `task_lock(task)` while the value lives.
+    pub(crate) unsafe fn assume(task: &'a Task) -> Self {
+        // INVARIANT: The caller holds `task_lock(task)` while we live.
+        Self { task }
+    }
+
+    /// The member in the slot; stable while the lock is held.
+    pub(crate) fn slot(&self) -> Option<&'a Member> {
+        // SAFETY: Only a holder of `task_lock()` changes the slot of a running
+        // task, and a member stays valid while a slot points to it.
+        unsafe { slot_of(self.task).load(Ordering::Acquire).as_ref() }
+    }
+
+    /// Points the slot to `m`, which counts the task; the caller makes the
+    /// task leave the member it replaced.
+    pub(crate) fn replace(&self, m: &Member) {
+        slot_of(self.task).store(ptr::from_ref(m).cast_mut(), Ordering::Release);
+    }
+}
+
+/// The fork hook's proof that `tasklist_lock` is held for writing, so that
+/// no set changes current's slot and the child is not running yet.
+///
+/// # Invariants
+///
+/// Exists only inside the fork hook.
+pub(crate) struct ForkGuard<'a> {
+    child: &'a Task,
+}
+
+impl<'a> ForkGuard<'a> {
+    /// # Safety
+    ///
+    /// Called by the fork hook, with `tasklist_lock` held for writing, for
+    /// `child`, which current is forking.
+    pub(crate) unsafe fn new(child: &'a Task) -> Self {
+        // INVARIANT: Only the fork hook, under `tasklist_lock`, creates one.
+        Self { child }
+    }
+
+    /// Current's member; stable while `tasklist_lock` is held for writing.
+    pub(crate) fn parent_slot(&self) -> Option<&'a Member> {
+        // SAFETY: Every slot change of current takes `tasklist_lock` (for
+        // reading) or is current's own exit, which is not running now.
+        unsafe { slot_of(kernel::current!()).load(Ordering::Acquire).as_ref() }
+    }
+
+    /// The child's network namespace.
+    pub(crate) fn child_net(&self) -> *mut bindings::net {
+        // SAFETY: The child is not running yet (type invariant).
+        unsafe { net_of(self.child) }
+    }
+
+    /// Points the child's empty slot to `m`, which counts it.
+    pub(crate) fn set_child(&self, m: &Member) {
+        slot_of(self.child).store(ptr::from_ref(m).cast_mut(), Ordering::Release);
+    }
+}
