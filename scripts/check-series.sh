@@ -3,7 +3,9 @@
 # own?  For each prefix of the series, apply it to a separate checkout of
 # the pristine tree and build the objects the patches touch (and, for a
 # patch to rust/, the Rust crates), in a separate build directory with the
-# test configuration.  Also runs checkpatch --strict on each patch.
+# test configuration.  Also: checkpatch --strict on each patch (no error and
+# no warning), the size of the series (at most 600 added lines of C and
+# headers), and the ABI file it carries against Documentation/ABI.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/build/linux-source-6.12
@@ -35,10 +37,12 @@ for p in $(grep -v -e '^#' -e '^$' "$dir/series"); do
 		esac
 	done
 	objs=$(echo $objs | tr ' ' '\n' | sort -u | xargs)
-	if ! "$src/scripts/checkpatch.pl" --strict --no-tree -q "$dir/$p" | grep -q '^ERROR'; then
+	# From the kernel tree: elsewhere checkpatch misreads the patches.
+	if ! (cd "$src" && ./scripts/checkpatch.pl --strict --no-tree -q "$dir/$p") |
+		grep -qE '^(ERROR|WARNING)'; then
 		cp=ok
 	else
-		cp=ERRORS
+		cp=WARNINGS
 		fail=1
 	fi
 	if git -C "$wt" diff --name-only HEAD~1 HEAD | grep -q '^rust/'; then
@@ -68,6 +72,21 @@ if "${kmake[@]}" $objs >"$obj/log" 2>&1; then
 else
 	echo "FAIL whole series with CONFIG_AUDIT_CONTAINERID=n"
 	grep -E 'error' "$obj/log" | head -5
+	fail=1
+fi
+
+added=$(git -C "$wt" diff --numstat base HEAD -- '*.c' '*.h' | awk '{n += $1} END {print n}')
+if [ "$added" -le 600 ]; then
+	echo "ok   the series adds $added lines of C and headers (at most 600)"
+else
+	echo "FAIL the series adds $added lines of C and headers (more than 600)"
+	fail=1
+fi
+abi=Documentation/ABI/testing/procfs-audit_containerid
+if cmp -s "$wt/$abi" "$top/$abi"; then
+	echo "ok   $abi is the one in Documentation/"
+else
+	echo "FAIL $abi differs from the one in Documentation/"
 	fail=1
 fi
 exit $fail

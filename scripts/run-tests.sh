@@ -53,6 +53,19 @@ if [ -d "$top/tools/testing/audit-userspace" ]; then
 	count "$log" "audit userspace tests" all
 fi
 
+echo "=== series: every patch builds, passes checkpatch; size and ABI file ==="
+"$top/scripts/check-series.sh" >"$log" 2>&1
+rc=$?
+cat "$log"
+sp=$(grep -c '^ok ' "$log")
+sf=$(grep -c '^FAIL ' "$log")
+echo "series: $sp passed, $sf failed" | tee -a "$log"
+count "$log" "the series check"
+if [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ]; then
+	echo "run-tests: ERROR: the series check did not finish (exit $rc)" >&2
+	broken=$((broken + 1))
+fi
+
 echo "=== guest: kselftests and shell tests (QEMU) ==="
 ACID_TIMEOUT=${ACID_TIMEOUT:-1500} "$top/scripts/qemu-run.sh" job "$top/tools/testing/guest/check.sh" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
