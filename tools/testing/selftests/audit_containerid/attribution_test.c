@@ -392,7 +392,7 @@ TEST_F(attr, kill_untagged_sender_tagged_target)
 	struct target s, v;
 	struct want_target w;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
 	signal_rule(_metadata, self, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
@@ -408,7 +408,7 @@ TEST_F(attr, kill_tagged_sender_untagged_target)
 	struct want_target w;
 
 	actor_start(_metadata, &s, x);
-	victim_start(_metadata, &v, CONTID_UNSET);
+	victim_start(_metadata, &v, AUDIT_CID_UNSET);
 	signal_rule(_metadata, self, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
 	w = (struct want_target){ v.pid, NULL };
@@ -421,8 +421,8 @@ TEST_F(attr, kill_untagged_sender_untagged_target)
 	struct target s, v;
 	struct want_target w;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
-	victim_start(_metadata, &v, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
+	victim_start(_metadata, &v, AUDIT_CID_UNSET);
 	signal_rule(_metadata, self, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
 	w = (struct want_target){ v.pid, NULL };
@@ -496,7 +496,7 @@ TEST_F(attr, kill_nested_target_chain)
 	char chain[64];
 	pid_t c;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
 	c = target_child(_metadata, &v);
 	/* v, inside y, is the nested orchestrator of its child. */
@@ -564,9 +564,9 @@ TEST_F(attr, ptrace_seize)
 	struct want_target w;
 	int i;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
-	victim_start(_metadata, &u, CONTID_UNSET);
+	victim_start(_metadata, &u, AUDIT_CID_UNSET);
 	signal_rule(_metadata, self, s.pid);
 	act(_metadata, &s, OP_SEIZE, v.pid, 0);
 	w = (struct want_target){ v.pid, u64s(y) };
@@ -593,7 +593,7 @@ static const int user_types[] = {
 
 static void user_messages(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
 {
-	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	const char *chain = id == AUDIT_CID_UNSET ? NULL : u64s(id);
 	struct target s;
 	unsigned int t;
 
@@ -627,7 +627,7 @@ TEST_F(attr, user_message_tagged)
 
 TEST_F(attr, user_message_untagged)
 {
-	user_messages(_metadata, &self->log, CONTID_UNSET);
+	user_messages(_metadata, &self->log, AUDIT_CID_UNSET);
 }
 
 /* ---------------------------------------------------------------------
@@ -643,7 +643,7 @@ TEST_F(attr, user_message_untagged)
 static int expect_standalone(struct __test_metadata *_metadata, struct alog *log, int type,
 			     pid_t pid, uint64_t id, const char *const *kv)
 {
-	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	const char *chain = id == AUDIT_CID_UNSET ? NULL : u64s(id);
 	unsigned long serial;
 	int i, k;
 
@@ -693,7 +693,7 @@ TEST_F(attr, anom_abend_tagged)
 
 TEST_F(attr, anom_abend_untagged)
 {
-	anom_abend(_metadata, &self->log, CONTID_UNSET);
+	anom_abend(_metadata, &self->log, AUDIT_CID_UNSET);
 }
 
 /* SECCOMP_RET_LOG: the call goes on, one SECCOMP record with sig=0. */
@@ -719,7 +719,7 @@ TEST_F(attr, seccomp_log_tagged)
 
 TEST_F(attr, seccomp_log_untagged)
 {
-	seccomp_log(_metadata, &self->log, CONTID_UNSET);
+	seccomp_log(_metadata, &self->log, AUDIT_CID_UNSET);
 }
 
 /* SECCOMP_RET_KILL_PROCESS: a SECCOMP record with sig=31, then the SIGSYS

@@ -41,27 +41,14 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <linux/audit.h>
+#include <uapi/audit_containerid.h>	/* <linux/audit.h> and the series' numbers */
 #include <linux/capability.h>
 #include <linux/netlink.h>
 
-#ifndef AUDIT_CONTAINER
-#define AUDIT_CONTAINER 1020
-#endif
-#ifndef AUDIT_CONTAINER_INFO
-#define AUDIT_CONTAINER_INFO 1340
-#endif
-#ifndef AUDIT_CONTAINERID
-#define AUDIT_CONTAINERID 27
-#endif
-#ifndef AUDIT_FEATURE_BITMAP_CONTAINERID
-#define AUDIT_FEATURE_BITMAP_CONTAINERID 0x80
-#endif
 #ifndef AUDIT_NLGRP_READLOG
 #define AUDIT_NLGRP_READLOG 1
 #endif
 
-#define CONTID_UNSET UINT64_MAX
 #define CONTID_UNSET_STR "18446744073709551615"
 
 /* Timeouts (ms): the guest runs under TCG, so be generous for records that
@@ -1177,7 +1164,7 @@ static inline void tag_task(struct __test_metadata *_metadata, pid_t pid, uint64
 {
 	uint64_t got = 0;
 
-	if (id == CONTID_UNSET)
+	if (id == AUDIT_CID_UNSET)
 		return;
 	ASSERT_EQ(0, contid_set(pid, id));
 	ASSERT_EQ(0, contid_get(pid, &got));

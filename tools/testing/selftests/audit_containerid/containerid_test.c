@@ -48,7 +48,7 @@ static void expect_unset(struct __test_metadata *_metadata, pid_t pid)
 	uint64_t id = 0;
 
 	ASSERT_EQ(0, contid_get(pid, &id));
-	EXPECT_EQ(CONTID_UNSET, id);
+	EXPECT_EQ(AUDIT_CID_UNSET, id);
 }
 
 /* A barrier: a fresh target set to a fresh id; returns after its record. */

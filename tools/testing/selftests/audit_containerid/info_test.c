@@ -45,7 +45,7 @@ static void do_uname(struct __test_metadata *_metadata, struct target *t)
  * Returns the record's index.
  */
 #define expect_uname_event_from(m, log, from, pid, key, id) \
-	expect_uname(m, log, from, pid, key, (id) == CONTID_UNSET ? NULL : u64s(id))
+	expect_uname(m, log, from, pid, key, (id) == AUDIT_CID_UNSET ? NULL : u64s(id))
 #define expect_uname_event(m, log, pid, key, id) \
 	expect_uname_event_from(m, log, 0, pid, key, id)
 
@@ -225,7 +225,7 @@ TEST_F(info, container_info_on_syscall_events)
 	int first;
 
 	target_start_tagged(_metadata, &tx, x);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	/* Rules on the pids only: CONTAINER_INFO does not depend on a
 	 * containerid rule. */
 	uname_rule(&rx, self->key, 0, 0, tx.pid);
@@ -236,7 +236,7 @@ TEST_F(info, container_info_on_syscall_events)
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
 	first = expect_uname_event(_metadata, &self->log, tx.pid, self->key, x);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, CONTID_UNSET);
+	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
 	ASSERT_LE(0, first);
 	/* A second event of the same task is numbered from 1 again. */
 	do_uname(_metadata, &tx);
@@ -251,7 +251,7 @@ TEST_F(info, exit_rule_equal)
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
 	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
@@ -271,7 +271,7 @@ TEST_F(info, exit_rule_not_equal)
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&r, self->key, AUDIT_NOT_EQUAL, x, 0);
 	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
@@ -279,7 +279,7 @@ TEST_F(info, exit_rule_not_equal)
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
 	expect_uname_event(_metadata, &self->log, ty.pid, self->key, y);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, CONTID_UNSET);
+	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
 	EXPECT_NO_UNAME(&self->log, tx.pid, self->key);
 }
 
@@ -290,13 +290,13 @@ TEST_F(info, exit_rule_unset_matches_untagged)
 	struct arule r;
 
 	target_start_tagged(_metadata, &tx, x);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
-	uname_rule(&r, self->key, AUDIT_EQUAL, CONTID_UNSET, 0);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
+	uname_rule(&r, self->key, AUDIT_EQUAL, AUDIT_CID_UNSET, 0);
 	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, CONTID_UNSET);
+	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
 	EXPECT_NO_UNAME(&self->log, tx.pid, self->key);
 }
 
@@ -328,7 +328,7 @@ TEST_F(info, exclude_rule)
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&all, self->key, 0, 0, 0);
 	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &all));
 
@@ -345,7 +345,7 @@ TEST_F(info, exclude_rule)
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
 	expect_uname_event(_metadata, &self->log, ty.pid, self->key, y);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, CONTID_UNSET);
+	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
 	EXPECT_EQ(1, UNAME_COUNT(&self->log, tx.pid, self->key));
 
 	/* Deleting the exclude rule brings x's records back. */
@@ -365,7 +365,7 @@ TEST_F(info, user_rule)
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, CONTID_UNSET);
+	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 
 	/* user,never containerid!=x: only x's messages are kept. */
 	arule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);

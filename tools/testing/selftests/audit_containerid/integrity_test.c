@@ -194,7 +194,7 @@ TEST_F(integrity, opener_creds_write)
 	EXPECT_EQ(-1, write(fd, sx, strlen(sx)));
 	EXPECT_EQ(EPERM, errno) TH_LOG("write through nobody's fd: %s", strerror(errno));
 	close(fd);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, c));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, c));
 	expect_set_record(_metadata, &self->log, m, c, sx, "-1", 0, getpid(), -EPERM, NULL);
 
 	/* Control: the fd of a root opener. */
@@ -258,7 +258,7 @@ TEST_F(integrity, write_offset)
 	int fd;
 
 	/* The same value twice on one fd: not EEXIST, EINVAL. */
-	target_start_tagged(_metadata, &t, CONTID_UNSET);
+	target_start_tagged(_metadata, &t, AUDIT_CID_UNSET);
 	snprintf(s, sizeof(s), "%s", u64s(x));
 	contid_path(path, sizeof(path), t.pid, 0);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -278,7 +278,7 @@ TEST_F(integrity, write_offset)
 	half = strlen(s) / 2;
 	snprintf(first, sizeof(first), "%.*s", (int)half, s);
 	p = strtoull(first, NULL, 10);
-	target_start_tagged(_metadata, &u, CONTID_UNSET);
+	target_start_tagged(_metadata, &u, AUDIT_CID_UNSET);
 	contid_path(path, sizeof(path), u.pid, 0);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -290,12 +290,12 @@ TEST_F(integrity, write_offset)
 	EXPECT_EQ(p, contid_of(_metadata, u.pid));
 
 	/* pwrite() at offset 1 on a fresh fd: EINVAL, still unset. */
-	target_start_tagged(_metadata, &v, CONTID_UNSET);
+	target_start_tagged(_metadata, &v, AUDIT_CID_UNSET);
 	x = random_contid();
 	snprintf(s, sizeof(s), "%s", u64s(x));
 	contid_path(path, sizeof(path), v.pid, 0);
 	EXPECT_EQ(EINVAL, contid_pwrite_path(path, s, strlen(s), 1));
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, v.pid));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, v.pid));
 }
 
 /* ---------------------------------------------------------------------

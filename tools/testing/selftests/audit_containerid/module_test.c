@@ -110,7 +110,7 @@ TEST_F(module, unload_refused_while_live)
 	ASSERT_EQ(0, mod_load());
 	ASSERT_TRUE(module_loaded());
 	ASSERT_EQ(0, contid_get(u.pid, &id));
-	EXPECT_EQ(CONTID_UNSET, id);
+	EXPECT_EQ(AUDIT_CID_UNSET, id);
 	/* x is free again, and u was left untouched by the refused write. */
 	ASSERT_EQ(0, contid_set(u.pid, x));
 	ASSERT_EQ(0, contid_get(u.pid, &id));
@@ -219,7 +219,7 @@ TEST_F(module, rules_accepted_while_unloaded)
 	arule_contid(&eq, AUDIT_EQUAL, x);
 	arule_init(&unset, AUDIT_FILTER_EXCLUDE, AUDIT_NEVER);
 	arule_field(&unset, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_CONTAINER);
-	arule_contid(&unset, AUDIT_NOT_EQUAL, CONTID_UNSET);
+	arule_contid(&unset, AUDIT_NOT_EQUAL, AUDIT_CID_UNSET);
 	EXPECT_EQ(0, arule_add(nl, &eq));
 	EXPECT_EQ(0, arule_add(nl, &unset));
 	EXPECT_EQ(-EEXIST, arule_add(nl, &eq));

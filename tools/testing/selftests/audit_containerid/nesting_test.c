@@ -657,12 +657,12 @@ TEST_F(nest, refuse_non_owner_injection)
 	m = self->log.n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id1));
 	expect_set(_metadata, &self->log, m, b, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, b));
 	/* The same for a nested id: c2 is N's. */
 	m = self->log.n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id2));
 	expect_set(_metadata, &self->log, m, b, self->id2, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, b));
 	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
 		     self->base_netns + 4);
 
@@ -755,7 +755,7 @@ TEST_F(nest, refuse_userns_without_contid)
 	m = self->log.n;
 	EXPECT_EQ(EPERM, agent_set(&u, c, v));
 	expect_set(_metadata, &self->log, m, c, v, "-1", 0, u.pid, -EPERM, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, c));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, c));
 	EXPECT_EQ(EPERM, agent_call(&u, 'R', c, 0).err);
 	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
 }
@@ -1214,7 +1214,7 @@ TEST_F(nest, nested_reader_sees_only_its_subtree)
 	EXPECT_EQ(v, contid_of(_metadata, c.pid));
 	EXPECT_EQ(v, contid_of(_metadata, g));
 	EXPECT_EQ(h, contid_of(_metadata, o));
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, t.pid));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, t.pid));
 
 	/*
 	 * An unprivileged task with a contid reads nothing, not even its

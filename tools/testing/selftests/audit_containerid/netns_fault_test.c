@@ -776,7 +776,7 @@ static pid_t two_netns(struct __test_metadata *_metadata, struct nf_ctx *nf,
 	struct nrep r;
 	pid_t c;
 
-	actor_start(_metadata, nf, h, CONTID_UNSET);
+	actor_start(_metadata, nf, h, AUDIT_CID_UNSET);
 	r = actor_call(nf, h, OP_UNSHARE_NEWNET, 0, 0);
 	ASSERT_EQ(0, r.err) TH_LOG("unshare(CLONE_NEWNET): %s", strerror(r.err));
 	*b = netns_ino(h->pid);
