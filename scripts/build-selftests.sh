@@ -28,5 +28,6 @@ make -s -C "$dst" OUTPUT="$out" CC=gcc \
 # The test of a kernel without CONFIG_AUDIT_CONTAINERID, kept apart so that
 # the normal run does not pick it up (it fails on a kernel with the feature).
 mkdir -p "$top/build/selftests-noacid"
-gcc -static -Wall -O2 -isystem "$obj/usr/include" -I "$top/include" \
-	-o "$top/build/selftests-noacid/noacid_test" "$dst/noacid_test.c" -lpthread
+make -s -C "$dst" OUTPUT="$top/build/selftests-noacid" CC=gcc \
+	KHDR_INCLUDES="-isystem $obj/usr/include" ACID_INCLUDE="-I$top/include" \
+	LDFLAGS=-static "$top/build/selftests-noacid/noacid_test"

@@ -8,11 +8,11 @@
  * Absence of a record is checked against a later record that must appear
  * (records are delivered in order), never against a timeout alone.
  */
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 FIXTURE(info) {
-	struct alog log;
+	struct audit_log log;
 	int nl;
 	struct rule_list rules;
 	char key[64];
@@ -31,7 +31,7 @@ FIXTURE_TEARDOWN(info)
 
 static void do_uname(struct __test_metadata *_metadata, struct target *t)
 {
-	struct trep r = target_call(t, 'u', 0, 0);
+	struct target_reply r = target_call(t, 'u', 0, 0);
 
 	ASSERT_EQ(0, r.err);
 	ASSERT_EQ(0, r.val);
@@ -41,11 +41,11 @@ static void do_uname(struct __test_metadata *_metadata, struct target *t)
  * expect_uname_event - wait for the SYSCALL record of @pid's uname with
  * key @key and check its CONTAINER_INFO: for @id unset none, and no
  * record= field; otherwise exactly one "record=1 contid=<id>" and the
- * SYSCALL record ending in " record=1" (expect_uname() of audit_nl.h).
+ * SYSCALL record ending in " record=1" (expect_uname() of test_helpers.h).
  * Returns the record's index.
  */
 #define expect_uname_event_from(m, log, from, pid, key, id) \
-	expect_uname(m, log, from, pid, key, (id) == AUDIT_CID_UNSET ? NULL : u64s(id))
+	expect_uname(m, log, from, pid, key, (id) == AUDIT_CID_UNSET ? NULL : u64_str(id))
 #define expect_uname_event(m, log, pid, key, id) \
 	expect_uname_event_from(m, log, 0, pid, key, id)
 
@@ -82,18 +82,18 @@ TEST_F(info, rule_lists)
 
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		for (op = 0; op < 2; op++) {
-			struct arule r;
+			struct rule_buffer r;
 
-			arule_init(&r, lists[i].list, AUDIT_ALWAYS);
+			rule_init(&r, lists[i].list, AUDIT_ALWAYS);
 			if (lists[i].list == AUDIT_FILTER_EXIT) {
-				arule_arch(&r);
-				arule_syscall(&r, __NR_uname);
+				rule_add_arch(&r);
+				rule_add_syscall(&r, __NR_uname);
 			}
-			arule_contid(&r, op ? AUDIT_NOT_EQUAL : AUDIT_EQUAL, x);
-			EXPECT_EQ(lists[i].err, rules_add(self->nl, &self->rules, &r))
+			rule_add_contid(&r, op ? AUDIT_NOT_EQUAL : AUDIT_EQUAL, x);
+			EXPECT_EQ(lists[i].err, rule_list_add(self->nl, &self->rules, &r))
 				TH_LOG("list %u op %s", lists[i].list, op ? "!=" : "=");
 			if (!lists[i].err) {
-				EXPECT_EQ(0, rules_del(self->nl, &self->rules, &r));
+				EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &r));
 			}
 		}
 	}
@@ -113,15 +113,15 @@ TEST_F(info, rule_operators)
 
 	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
 		for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++) {
-			struct arule r;
+			struct rule_buffer r;
 
-			arule_init(&r, lists[l], AUDIT_ALWAYS);
+			rule_init(&r, lists[l], AUDIT_ALWAYS);
 			if (lists[l] == AUDIT_FILTER_EXIT) {
-				arule_arch(&r);
-				arule_syscall(&r, __NR_uname);
+				rule_add_arch(&r);
+				rule_add_syscall(&r, __NR_uname);
 			}
-			arule_contid(&r, bad_ops[i], x);
-			EXPECT_EQ(-EINVAL, rules_add(self->nl, &self->rules, &r))
+			rule_add_contid(&r, bad_ops[i], x);
+			EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
 				TH_LOG("list %u op 0x%x", lists[l], bad_ops[i]);
 		}
 	}
@@ -135,16 +135,17 @@ TEST_F(info, rule_value_length)
 
 	memset(bytes, 0x5a, sizeof(bytes));
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		struct arule r;
+		struct rule_buffer r;
 
 		uname_rule(&r, self->key, 0, 0, 0);
-		arule_field_buf(&r, AUDIT_CONTAINERID, AUDIT_EQUAL, bytes, lens[i]);
-		EXPECT_EQ(-EINVAL, rules_add(self->nl, &self->rules, &r)) TH_LOG("length %u", lens[i]);
+		rule_add_field_data(&r, AUDIT_CONTAINERID, AUDIT_EQUAL, bytes, lens[i]);
+		EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
+			TH_LOG("length %u", lens[i]);
 	}
 }
 
 struct find_rule {
-	const struct arule *want;
+	const struct rule_buffer *want;
 	int matches;
 };
 
@@ -173,22 +174,22 @@ TEST_F(info, rules_list_back_and_delete)
 {
 	uint64_t x = random_contid();
 	struct find_rule f;
-	struct arule eq, ne, ex, us, other;
+	struct rule_buffer eq, ne, ex, us, other;
 
 	uname_rule(&eq, self->key, AUDIT_EQUAL, x, 0);
 	uname_rule(&ne, self->key, AUDIT_NOT_EQUAL, x, 0);
-	arule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
-	arule_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_SYSCALL);
-	arule_contid(&ex, AUDIT_EQUAL, x);
-	arule_init(&us, AUDIT_FILTER_USER, AUDIT_NEVER);
-	arule_contid(&us, AUDIT_NOT_EQUAL, x);
+	rule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
+	rule_add_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_SYSCALL);
+	rule_add_contid(&ex, AUDIT_EQUAL, x);
+	rule_init(&us, AUDIT_FILTER_USER, AUDIT_NEVER);
+	rule_add_contid(&us, AUDIT_NOT_EQUAL, x);
 
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &eq));
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ne));
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ex));
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &us));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &eq));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &ne));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &ex));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &us));
 	/* The same rule twice is a duplicate. */
-	EXPECT_EQ(-EEXIST, arule_add(self->nl, &eq));
+	EXPECT_EQ(-EEXIST, audit_add_rule(self->nl, &eq));
 
 	f = (struct find_rule){ .want = &eq };
 	EXPECT_EQ(1, audit_list_rules(self->nl, same_rule, &f));
@@ -201,18 +202,18 @@ TEST_F(info, rules_list_back_and_delete)
 
 	/* A rule with another id is another rule: nothing to delete. */
 	uname_rule(&other, self->key, AUDIT_EQUAL, x ^ 1, 0);
-	EXPECT_EQ(-ENOENT, arule_del(self->nl, &other));
+	EXPECT_EQ(-ENOENT, audit_del_rule(self->nl, &other));
 
-	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &eq));
-	EXPECT_EQ(-ENOENT, arule_del(self->nl, &eq));
+	EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &eq));
+	EXPECT_EQ(-ENOENT, audit_del_rule(self->nl, &eq));
 	f = (struct find_rule){ .want = &eq };
 	EXPECT_EQ(0, audit_list_rules(self->nl, same_rule, &f));
 	/* The != rule is still there. */
 	f = (struct find_rule){ .want = &ne };
 	EXPECT_EQ(1, audit_list_rules(self->nl, same_rule, &f));
-	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &ne));
-	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &ex));
-	EXPECT_EQ(0, rules_del(self->nl, &self->rules, &us));
+	EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &ne));
+	EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &ex));
+	EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &us));
 	f = (struct find_rule){ .want = &us };
 	EXPECT_EQ(0, audit_list_rules(self->nl, same_rule, &f));
 }
@@ -221,7 +222,7 @@ TEST_F(info, container_info_on_syscall_events)
 {
 	uint64_t x = random_contid();
 	struct target tx, tu;
-	struct arule rx, ru;
+	struct rule_buffer rx, ru;
 	int first;
 
 	target_start_tagged(_metadata, &tx, x);
@@ -230,8 +231,8 @@ TEST_F(info, container_info_on_syscall_events)
 	 * containerid rule. */
 	uname_rule(&rx, self->key, 0, 0, tx.pid);
 	uname_rule(&ru, self->key, 0, 0, tu.pid);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rx));
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ru));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &rx));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &ru));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
@@ -247,13 +248,13 @@ TEST_F(info, exit_rule_equal)
 {
 	uint64_t x = random_contid(), y = random_contid();
 	struct target tx, ty, tu;
-	struct arule r;
+	struct rule_buffer r;
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
 	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
@@ -267,13 +268,13 @@ TEST_F(info, exit_rule_not_equal)
 {
 	uint64_t x = random_contid(), y = random_contid();
 	struct target tx, ty, tu;
-	struct arule r;
+	struct rule_buffer r;
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
 	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&r, self->key, AUDIT_NOT_EQUAL, x, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &ty);
@@ -287,12 +288,12 @@ TEST_F(info, exit_rule_unset_matches_untagged)
 {
 	uint64_t x = random_contid();
 	struct target tx, tu;
-	struct arule r;
+	struct rule_buffer r;
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&r, self->key, AUDIT_EQUAL, AUDIT_CID_UNSET, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &tu);
@@ -304,43 +305,43 @@ TEST_F(info, exit_rule_matches_inherited)
 {
 	uint64_t x = random_contid();
 	struct target tx;
-	struct arule r;
-	struct trep rep;
+	struct rule_buffer r;
+	struct target_reply rep;
 
 	target_start_tagged(_metadata, &tx, x);
 	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 	/* The fork is a syscall of a task with x, but not uname. */
 	rep = target_call(&tx, 'f', 0, 0);
 	ASSERT_EQ(0, rep.err);
 	do_uname(_metadata, &tx);
 	expect_uname_event(_metadata, &self->log, tx.pid, self->key, x);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_SYSCALL, "pid", i64s(tx.pid), "syscall",
-				i64s(__NR_clone)));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_SYSCALL, "pid", i64_str(tx.pid), "syscall",
+				     i64_str(__NR_clone)));
 }
 
 TEST_F(info, exclude_rule)
 {
 	uint64_t x = random_contid(), y = random_contid();
 	struct target tx, ty, tu;
-	struct arule all, ex;
+	struct rule_buffer all, ex;
 	int first;
 
 	target_start_tagged(_metadata, &tx, x);
 	target_start_tagged(_metadata, &ty, y);
 	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 	uname_rule(&all, self->key, 0, 0, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &all));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &all));
 
 	/* Before the exclude rule, x's uname is logged. */
 	do_uname(_metadata, &tx);
 	first = expect_uname_event(_metadata, &self->log, tx.pid, self->key, x);
 	ASSERT_LE(0, first);
 
-	arule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
-	arule_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_SYSCALL);
-	arule_contid(&ex, AUDIT_EQUAL, x);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ex));
+	rule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
+	rule_add_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_SYSCALL);
+	rule_add_contid(&ex, AUDIT_EQUAL, x);
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &ex));
 	do_uname(_metadata, &tx);
 	do_uname(_metadata, &ty);
 	do_uname(_metadata, &tu);
@@ -349,7 +350,7 @@ TEST_F(info, exclude_rule)
 	EXPECT_EQ(1, UNAME_COUNT(&self->log, tx.pid, self->key));
 
 	/* Deleting the exclude rule brings x's records back. */
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &ex));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &ex));
 	do_uname(_metadata, &tx);
 	expect_uname_event_from(_metadata, &self->log, first + 1, tx.pid, self->key, x);
 	EXPECT_EQ(2, UNAME_COUNT(&self->log, tx.pid, self->key));
@@ -360,7 +361,7 @@ TEST_F(info, user_rule)
 	uint64_t x = random_contid(), y = random_contid();
 	uint64_t mx = random_contid(), my = random_contid(), mu = random_contid();
 	struct target tx, ty, tu;
-	struct arule r;
+	struct rule_buffer r;
 	char m[64];
 
 	target_start_tagged(_metadata, &tx, x);
@@ -368,32 +369,32 @@ TEST_F(info, user_rule)
 	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
 
 	/* user,never containerid!=x: only x's messages are kept. */
-	arule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
-	arule_contid(&r, AUDIT_NOT_EQUAL, x);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	rule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
+	rule_add_contid(&r, AUDIT_NOT_EQUAL, x);
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 	ASSERT_EQ(0, target_call(&ty, 'n', my, 0).err);
 	ASSERT_EQ(0, target_call(&tu, 'n', mu, 0).err);
 	ASSERT_EQ(0, target_call(&tx, 'n', mx, 0).err);
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, mx);
-	EXPECT_LE(0, alog_wait(&self->log, AUDIT_USER, "pid", i64s(tx.pid), "msg", m));
+	EXPECT_LE(0, audit_log_wait(&self->log, AUDIT_USER, "pid", i64_str(tx.pid), "msg", m));
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, my);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", m));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_USER, "msg", m));
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, mu);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", m));
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &r));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_USER, "msg", m));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &r));
 
 	/* user,never containerid=x: x's messages are dropped. */
 	mx = random_contid();
 	my = random_contid();
-	arule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
-	arule_contid(&r, AUDIT_EQUAL, x);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	rule_init(&r, AUDIT_FILTER_USER, AUDIT_NEVER);
+	rule_add_contid(&r, AUDIT_EQUAL, x);
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 	ASSERT_EQ(0, target_call(&tx, 'n', mx, 0).err);
 	ASSERT_EQ(0, target_call(&ty, 'n', my, 0).err);
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, my);
-	EXPECT_LE(0, alog_wait(&self->log, AUDIT_USER, "pid", i64s(ty.pid), "msg", m));
+	EXPECT_LE(0, audit_log_wait(&self->log, AUDIT_USER, "pid", i64_str(ty.pid), "msg", m));
 	snprintf(m, sizeof(m), "acid-user-%" PRIu64, mx);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", m));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_USER, "msg", m));
 }
 
 TEST_HARNESS_MAIN
