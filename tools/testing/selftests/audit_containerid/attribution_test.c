@@ -204,7 +204,8 @@ static int actor_reap(struct target *t)
 
 /* exit,always -F arch=<native> -S kill -S tgkill -S tkill -S ptrace
  * -F pid=@pid: signals and ptrace of @pid get OBJ_PID records. */
-static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *self, pid_t pid)
+static void signal_rule(struct __test_metadata *_metadata, int nl, struct rule_list *rules,
+			pid_t pid)
 {
 	struct rule_buffer r;
 
@@ -215,7 +216,7 @@ static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *s
 	rule_add_syscall(&r, __NR_tkill);
 	rule_add_syscall(&r, __NR_ptrace);
 	rule_add_field(&r, AUDIT_PID, AUDIT_EQUAL, pid);
-	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
+	ASSERT_EQ(0, rule_list_add(nl, rules, &r));
 }
 
 static const char *hex(unsigned long v)
@@ -373,63 +374,51 @@ static void act(struct __test_metadata *_metadata, struct target *t, int op, uin
  * Signals
  */
 
-TEST_F(attr, kill_tagged_sender_tagged_target)
+/*
+ * kill() from a sender with or without a contid to a target with or
+ * without one: the sender's CONTAINER_INFO is record 1, the target's
+ * OBJ_PID links to its own.
+ */
+FIXTURE(attr_kill) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+};
+
+FIXTURE_VARIANT(attr_kill) {
+	bool sender_tagged, target_tagged;
+};
+
+FIXTURE_VARIANT_ADD(attr_kill, tagged_sender_tagged_target) { true, true };
+FIXTURE_VARIANT_ADD(attr_kill, untagged_sender_tagged_target) { false, true };
+FIXTURE_VARIANT_ADD(attr_kill, tagged_sender_untagged_target) { true, false };
+FIXTURE_VARIANT_ADD(attr_kill, untagged_sender_untagged_target) { false, false };
+
+FIXTURE_SETUP(attr_kill)
 {
-	uint64_t x = random_contid(), y = random_contid();
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(attr_kill)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+TEST_F(attr_kill, obj_pid_record)
+{
+	uint64_t x = variant->sender_tagged ? random_contid() : AUDIT_CID_UNSET;
+	uint64_t y = variant->target_tagged ? random_contid() : AUDIT_CID_UNSET;
 	struct target s, v;
 	struct want_target w;
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, u64_str(y) };
+	w = (struct want_target){ v.pid, variant->target_tagged ? u64_str(y) : NULL };
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64_str(x), &w, 1);
-}
-
-TEST_F(attr, kill_untagged_sender_tagged_target)
-{
-	uint64_t y = random_contid();
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, AUDIT_CID_UNSET);
-	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, u64_str(y) };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
-}
-
-TEST_F(attr, kill_tagged_sender_untagged_target)
-{
-	uint64_t x = random_contid();
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, x);
-	victim_start(_metadata, &v, AUDIT_CID_UNSET);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, NULL };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64_str(x), &w, 1);
-}
-
-TEST_F(attr, kill_untagged_sender_untagged_target)
-{
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, AUDIT_CID_UNSET);
-	victim_start(_metadata, &v, AUDIT_CID_UNSET);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, NULL };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid),
+			    variant->sender_tagged ? u64_str(x) : NULL, &w, 1);
 }
 
 TEST_F(attr, tgkill_and_tkill)
@@ -440,7 +429,7 @@ TEST_F(attr, tgkill_and_tkill)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_TGKILL, v.pid, SIGWINCH);
 	act(_metadata, &s, OP_TKILL, v.pid, SIGWINCH);
 	w = (struct want_target){ v.pid, u64_str(y) };
@@ -479,7 +468,7 @@ TEST_F(attr, kill_process_group)
 	ASSERT_EQ(0, setpgid(u, v.pid));
 	ASSERT_EQ(v.pid, getpgid((pid_t)r.val));
 
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, -(long)v.pid, SIGWINCH);
 	w[0] = (struct want_target){ v.pid, u64_str(y) };
 	w[1] = (struct want_target){ (pid_t)r.val, u64_str(y) };
@@ -506,7 +495,7 @@ TEST_F(attr, kill_nested_target_chain)
 	ASSERT_EQ(0, contid_get(c, &got));
 	ASSERT_EQ(z, got);
 
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, c, SIGWINCH);
 	snprintf(chain, sizeof(chain), "%" PRIu64 ",^%" PRIu64, z, y);
 	w = (struct want_target){ c, chain };
@@ -525,7 +514,7 @@ TEST_F(attr, kill_last_task_of_container)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGKILL);
 	close(v.cmd);
 	close(v.rep);
@@ -549,7 +538,7 @@ TEST_F(attr, ptrace_attach)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_ATTACH, v.pid, 0);
 	w = (struct want_target){ v.pid, u64_str(y) };
 	expect_target_event(_metadata, &self->log,
@@ -569,7 +558,7 @@ TEST_F(attr, ptrace_seize)
 	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
 	victim_start(_metadata, &u, AUDIT_CID_UNSET);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_SEIZE, v.pid, 0);
 	w = (struct want_target){ v.pid, u64_str(y) };
 	i = wait_syscall(&self->log, s.pid, __NR_ptrace, PTRACE_SEIZE);
@@ -581,6 +570,40 @@ TEST_F(attr, ptrace_seize)
 				  FIELDS("pid", i64_str(s.pid), "syscall", i64_str(__NR_ptrace),
 					 "a0", hex(PTRACE_SEIZE), "a1", hex(u.pid)));
 	expect_target_event(_metadata, &self->log, i, NULL, &w, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * Events of a sender with or without a contid: user messages and
+ * standalone records
+ */
+
+FIXTURE(attr_sender) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+};
+
+FIXTURE_VARIANT(attr_sender) {
+	bool tagged;
+};
+
+FIXTURE_VARIANT_ADD(attr_sender, tagged) { true };
+FIXTURE_VARIANT_ADD(attr_sender, untagged) { false };
+
+FIXTURE_SETUP(attr_sender)
+{
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(attr_sender)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+/* The sender's contid: a fresh one, or unset. */
+static uint64_t sender_contid(const FIXTURE_VARIANT(attr_sender) *variant)
+{
+	return variant->tagged ? random_contid() : AUDIT_CID_UNSET;
 }
 
 /* ---------------------------------------------------------------------
@@ -621,14 +644,9 @@ static void user_messages(struct __test_metadata *_metadata, struct audit_log *l
 	}
 }
 
-TEST_F(attr, user_message_tagged)
+TEST_F(attr_sender, user_message)
 {
-	user_messages(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, user_message_untagged)
-{
-	user_messages(_metadata, &self->log, AUDIT_CID_UNSET);
+	user_messages(_metadata, &self->log, sender_contid(variant));
 }
 
 /* ---------------------------------------------------------------------
@@ -688,14 +706,9 @@ static void anom_abend(struct __test_metadata *_metadata, struct audit_log *log,
 			  FIELDS("sig", "11", "res", "1"));
 }
 
-TEST_F(attr, anom_abend_tagged)
+TEST_F(attr_sender, anom_abend)
 {
-	anom_abend(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, anom_abend_untagged)
-{
-	anom_abend(_metadata, &self->log, AUDIT_CID_UNSET);
+	anom_abend(_metadata, &self->log, sender_contid(variant));
 }
 
 /* SECCOMP_RET_LOG: the call goes on, one SECCOMP record with sig=0. */
@@ -714,14 +727,9 @@ static void seccomp_log(struct __test_metadata *_metadata, struct audit_log *log
 				 "arch", hex(ATTR_ARCH), "code", "0x7ffc0000"));
 }
 
-TEST_F(attr, seccomp_log_tagged)
+TEST_F(attr_sender, seccomp_log)
 {
-	seccomp_log(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, seccomp_log_untagged)
-{
-	seccomp_log(_metadata, &self->log, AUDIT_CID_UNSET);
+	seccomp_log(_metadata, &self->log, sender_contid(variant));
 }
 
 /* SECCOMP_RET_KILL_PROCESS: a SECCOMP record with sig=31, then the SIGSYS

@@ -126,48 +126,66 @@ TEST_F(contid, set_via_task_dir)
 	check_set_record(_metadata, &self->log, t.pid, s, "-1", 1, getpid(), strlen(s));
 }
 
-static const struct {
-	const char *buf;
-	size_t len;
-	int err;
-} bad_writes[] = {
-	{ "", 0, EINVAL },
-	{ "\n", 1, EINVAL },
-	{ " ", 1, EINVAL },
-	{ "    ", 4, EINVAL },
-	{ "-1", 2, EINVAL },
-	{ "+5", 2, EINVAL },
-	{ "0x10", 4, EINVAL },
-	{ "12\0" "3", 4, EINVAL },
-	{ "12abc", 5, EINVAL },
-	{ "12 ", 3, EINVAL },
-	{ "12\n\n", 4, EINVAL },
-	{ "1 2", 3, EINVAL },
-	{ "18446744073709551616", 20, ERANGE },
-	{ "184467440737095516150", 21, ERANGE },
-	{ "123456789012345678901234567890", 30, ERANGE },
+/*
+ * A write that is not one decimal u64 (or that comes at a non-zero
+ * offset) is refused with @err, changes nothing and logs nothing: the
+ * valid set that follows is the only CONTAINER record of the target.
+ */
+FIXTURE(parse_error) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
 };
 
-TEST_F(contid, parse_errors_change_nothing_and_log_nothing)
+FIXTURE_VARIANT(parse_error) {
+	const char *buf;
+	size_t len;
+	off_t offset;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(parse_error, empty) { "", 0, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, newline) { "\n", 1, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, space) { " ", 1, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, spaces) { "    ", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, minus_one) { "-1", 2, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, plus_sign) { "+5", 2, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, hex) { "0x10", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, inner_nul) { "12\0" "3", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, trailing_letters) { "12abc", 5, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, trailing_space) { "12 ", 3, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, two_newlines) { "12\n\n", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, inner_space) { "1 2", 3, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, u64_max_plus_one) { "18446744073709551616", 20, 0, ERANGE };
+FIXTURE_VARIANT_ADD(parse_error, digits_21) { "184467440737095516150", 21, 0, ERANGE };
+FIXTURE_VARIANT_ADD(parse_error, digits_30) { "123456789012345678901234567890", 30, 0, ERANGE };
+/* A write at a non-zero offset is refused as a partial write. */
+FIXTURE_VARIANT_ADD(parse_error, nonzero_offset) { "5", 1, 1, EINVAL };
+
+FIXTURE_SETUP(parse_error)
+{
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+	real_contexts_rule(_metadata, self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(parse_error)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+TEST_F(parse_error, changes_nothing_and_logs_nothing)
 {
 	struct target t;
 	uint64_t x = random_contid();
 	char path[64];
-	unsigned int i;
 	int n;
 
 	ASSERT_LT(0, target_start(&t));
-	for (i = 0; i < sizeof(bad_writes) / sizeof(bad_writes[0]); i++) {
-		int err = contid_write_raw(t.pid, bad_writes[i].buf, bad_writes[i].len);
-
-		EXPECT_EQ(bad_writes[i].err, err)
-			TH_LOG("write of \"%.*s\" (%zu bytes)", (int)bad_writes[i].len,
-			       bad_writes[i].buf, bad_writes[i].len);
-		expect_unset(_metadata, t.pid);
-	}
-	/* A write at a non-zero offset is refused as a partial write. */
 	contid_path(path, sizeof(path), t.pid, 0);
-	EXPECT_EQ(EINVAL, contid_write_path(path, "5", 1, 1));
+	EXPECT_EQ(variant->err, contid_write_path(path, variant->buf, variant->len,
+						  variant->offset))
+		TH_LOG("write of \"%.*s\" (%zu bytes) at offset %ld", (int)variant->len,
+		       variant->buf, variant->len, (long)variant->offset);
 	expect_unset(_metadata, t.pid);
 
 	/* The valid set afterwards is the only CONTAINER record for t. */

@@ -62,86 +62,127 @@ TEST_F(info, feature_bitmap)
 		TH_LOG("feature_bitmap 0x%x", st.feature_bitmap);
 }
 
-TEST_F(info, rule_lists)
-{
-	static const struct {
-		uint32_t list;
-		int err;
-	} lists[] = {
-		{ AUDIT_FILTER_EXIT, 0 },
-		{ AUDIT_FILTER_EXCLUDE, 0 },
-		{ AUDIT_FILTER_USER, 0 },
-		{ AUDIT_FILTER_TASK, -EINVAL },
-		{ AUDIT_FILTER_FS, -EINVAL },
+/*
+ * The containerid field on each filter list: accepted with = and != on
+ * the exit, exclude and user lists, refused (EINVAL) on the others; no list
+ * takes it with any other operator.
+ */
+FIXTURE(rule_on_list) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+};
+
+FIXTURE_VARIANT(rule_on_list) {
+	uint32_t list;
+	int err;	/* of a rule with = or != */
+};
+
+FIXTURE_VARIANT_ADD(rule_on_list, exit) { AUDIT_FILTER_EXIT, 0 };
+FIXTURE_VARIANT_ADD(rule_on_list, exclude) { AUDIT_FILTER_EXCLUDE, 0 };
+FIXTURE_VARIANT_ADD(rule_on_list, user) { AUDIT_FILTER_USER, 0 };
+FIXTURE_VARIANT_ADD(rule_on_list, task) { AUDIT_FILTER_TASK, -EINVAL };
+FIXTURE_VARIANT_ADD(rule_on_list, fs) { AUDIT_FILTER_FS, -EINVAL };
 #ifdef AUDIT_FILTER_URING_EXIT
-		{ AUDIT_FILTER_URING_EXIT, -EINVAL },
+FIXTURE_VARIANT_ADD(rule_on_list, uring_exit) { AUDIT_FILTER_URING_EXIT, -EINVAL };
 #endif
-	};
+
+FIXTURE_SETUP(rule_on_list)
+{
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(rule_on_list)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+/* A rule on @list with -F containerid<@op>@x (and uname for exit). */
+static void list_rule(struct rule_buffer *r, uint32_t list, uint32_t op, uint64_t x)
+{
+	rule_init(r, list, AUDIT_ALWAYS);
+	if (list == AUDIT_FILTER_EXIT) {
+		rule_add_arch(r);
+		rule_add_syscall(r, __NR_uname);
+	}
+	rule_add_contid(r, op, x);
+}
+
+TEST_F(rule_on_list, equal_and_not_equal)
+{
 	uint64_t x = random_contid();
-	unsigned int i, op;
+	unsigned int op;
 
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		for (op = 0; op < 2; op++) {
-			struct rule_buffer r;
+	for (op = 0; op < 2; op++) {
+		struct rule_buffer r;
 
-			rule_init(&r, lists[i].list, AUDIT_ALWAYS);
-			if (lists[i].list == AUDIT_FILTER_EXIT) {
-				rule_add_arch(&r);
-				rule_add_syscall(&r, __NR_uname);
-			}
-			rule_add_contid(&r, op ? AUDIT_NOT_EQUAL : AUDIT_EQUAL, x);
-			EXPECT_EQ(lists[i].err, rule_list_add(self->nl, &self->rules, &r))
-				TH_LOG("list %u op %s", lists[i].list, op ? "!=" : "=");
-			if (!lists[i].err) {
-				EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &r));
-			}
+		list_rule(&r, variant->list, op ? AUDIT_NOT_EQUAL : AUDIT_EQUAL, x);
+		EXPECT_EQ(variant->err, rule_list_add(self->nl, &self->rules, &r))
+			TH_LOG("list %u op %s", variant->list, op ? "!=" : "=");
+		if (!variant->err) {
+			EXPECT_EQ(0, rule_list_del(self->nl, &self->rules, &r));
 		}
 	}
 }
 
-TEST_F(info, rule_operators)
+TEST_F(rule_on_list, other_operators_refused)
 {
 	static const uint32_t bad_ops[] = {
 		AUDIT_GREATER_THAN, AUDIT_LESS_THAN, AUDIT_GREATER_THAN_OR_EQUAL,
 		AUDIT_LESS_THAN_OR_EQUAL, AUDIT_BIT_MASK, AUDIT_BIT_TEST,
 	};
-	static const uint32_t lists[] = {
-		AUDIT_FILTER_EXIT, AUDIT_FILTER_EXCLUDE, AUDIT_FILTER_USER,
-	};
 	uint64_t x = random_contid();
-	unsigned int i, l;
+	unsigned int i;
 
-	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-		for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++) {
-			struct rule_buffer r;
+	for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++) {
+		struct rule_buffer r;
 
-			rule_init(&r, lists[l], AUDIT_ALWAYS);
-			if (lists[l] == AUDIT_FILTER_EXIT) {
-				rule_add_arch(&r);
-				rule_add_syscall(&r, __NR_uname);
-			}
-			rule_add_contid(&r, bad_ops[i], x);
-			EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
-				TH_LOG("list %u op 0x%x", lists[l], bad_ops[i]);
-		}
+		list_rule(&r, variant->list, bad_ops[i], x);
+		EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
+			TH_LOG("list %u op 0x%x", variant->list, bad_ops[i]);
 	}
 }
 
-TEST_F(info, rule_value_length)
+/* A containerid value of any length but 8 bytes is refused. */
+FIXTURE(rule_value_length) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+	char key[64];
+};
+
+FIXTURE_VARIANT(rule_value_length) {
+	uint32_t len;
+};
+
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_0) { 0 };
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_1) { 1 };
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_4) { 4 };
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_7) { 7 };
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_9) { 9 };
+FIXTURE_VARIANT_ADD(rule_value_length, bytes_16) { 16 };
+
+FIXTURE_SETUP(rule_value_length)
 {
-	static const uint32_t lens[] = { 0, 1, 4, 7, 9, 16 };
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+	snprintf(self->key, sizeof(self->key), "acid-%" PRIu64, random_contid());
+}
+
+FIXTURE_TEARDOWN(rule_value_length)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+TEST_F(rule_value_length, refused)
+{
 	unsigned char bytes[16];
-	unsigned int i;
+	struct rule_buffer r;
 
 	memset(bytes, 0x5a, sizeof(bytes));
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		struct rule_buffer r;
-
-		uname_rule(&r, self->key, 0, 0, 0);
-		rule_add_field_data(&r, AUDIT_CONTAINERID, AUDIT_EQUAL, bytes, lens[i]);
-		EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
-			TH_LOG("length %u", lens[i]);
-	}
+	uname_rule(&r, self->key, 0, 0, 0);
+	rule_add_field_data(&r, AUDIT_CONTAINERID, AUDIT_EQUAL, bytes, variant->len);
+	EXPECT_EQ(-EINVAL, rule_list_add(self->nl, &self->rules, &r))
+		TH_LOG("length %u", variant->len);
 }
 
 struct find_rule {
@@ -244,61 +285,74 @@ TEST_F(info, container_info_on_syscall_events)
 	expect_uname_event_from(_metadata, &self->log, first + 1, tx.pid, self->key, x);
 }
 
-TEST_F(info, exit_rule_equal)
+/*
+ * An exit rule with a containerid field selects the uname events of the
+ * tasks it matches among three: tagged x, tagged y and untagged.  The
+ * others run their uname first, so that the records of the matched ones,
+ * which must arrive, show that theirs were not logged.
+ */
+FIXTURE(exit_rule) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+	char key[64];
+};
+
+FIXTURE_VARIANT(exit_rule) {
+	uint32_t op;
+	bool unset;			/* the rule's value: unset, not x */
+	bool x, y, untagged;		/* which tasks it selects */
+};
+
+FIXTURE_VARIANT_ADD(exit_rule, equal) {
+	.op = AUDIT_EQUAL, .x = true,
+};
+
+FIXTURE_VARIANT_ADD(exit_rule, not_equal) {
+	.op = AUDIT_NOT_EQUAL, .y = true, .untagged = true,
+};
+
+FIXTURE_VARIANT_ADD(exit_rule, unset_matches_untagged) {
+	.op = AUDIT_EQUAL, .unset = true, .untagged = true,
+};
+
+FIXTURE_SETUP(exit_rule)
 {
-	uint64_t x = random_contid(), y = random_contid();
-	struct target tx, ty, tu;
-	struct rule_buffer r;
-
-	target_start_tagged(_metadata, &tx, x);
-	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
-	uname_rule(&r, self->key, AUDIT_EQUAL, x, 0);
-	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
-
-	do_uname(_metadata, &ty);
-	do_uname(_metadata, &tu);
-	do_uname(_metadata, &tx);
-	expect_uname_event(_metadata, &self->log, tx.pid, self->key, x);
-	EXPECT_NO_UNAME(&self->log, ty.pid, self->key);
-	EXPECT_NO_UNAME(&self->log, tu.pid, self->key);
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+	snprintf(self->key, sizeof(self->key), "acid-%" PRIu64, random_contid());
 }
 
-TEST_F(info, exit_rule_not_equal)
+FIXTURE_TEARDOWN(exit_rule)
 {
-	uint64_t x = random_contid(), y = random_contid();
-	struct target tx, ty, tu;
-	struct rule_buffer r;
-
-	target_start_tagged(_metadata, &tx, x);
-	target_start_tagged(_metadata, &ty, y);
-	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
-	uname_rule(&r, self->key, AUDIT_NOT_EQUAL, x, 0);
-	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
-
-	do_uname(_metadata, &tx);
-	do_uname(_metadata, &ty);
-	do_uname(_metadata, &tu);
-	expect_uname_event(_metadata, &self->log, ty.pid, self->key, y);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
-	EXPECT_NO_UNAME(&self->log, tx.pid, self->key);
+	fixture_close(&self->log, self->nl, &self->rules);
 }
 
-TEST_F(info, exit_rule_unset_matches_untagged)
+TEST_F(exit_rule, selects_tasks)
 {
-	uint64_t x = random_contid();
-	struct target tx, tu;
+	uint64_t x = random_contid(), y = random_contid();
+	const bool selected[3] = { variant->x, variant->y, variant->untagged };
+	const uint64_t ids[3] = { x, y, AUDIT_CID_UNSET };
+	struct target t[3];
 	struct rule_buffer r;
+	int i;
 
-	target_start_tagged(_metadata, &tx, x);
-	target_start_tagged(_metadata, &tu, AUDIT_CID_UNSET);
-	uname_rule(&r, self->key, AUDIT_EQUAL, AUDIT_CID_UNSET, 0);
+	for (i = 0; i < 3; i++)
+		target_start_tagged(_metadata, &t[i], ids[i]);
+	uname_rule(&r, self->key, variant->op, variant->unset ? AUDIT_CID_UNSET : x, 0);
 	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 
-	do_uname(_metadata, &tx);
-	do_uname(_metadata, &tu);
-	expect_uname_event(_metadata, &self->log, tu.pid, self->key, AUDIT_CID_UNSET);
-	EXPECT_NO_UNAME(&self->log, tx.pid, self->key);
+	for (i = 0; i < 3; i++)
+		if (!selected[i])
+			do_uname(_metadata, &t[i]);
+	for (i = 0; i < 3; i++)
+		if (selected[i])
+			do_uname(_metadata, &t[i]);
+	for (i = 0; i < 3; i++)
+		if (selected[i])
+			expect_uname_event(_metadata, &self->log, t[i].pid, self->key, ids[i]);
+	for (i = 0; i < 3; i++)
+		if (!selected[i])
+			EXPECT_NO_UNAME(&self->log, t[i].pid, self->key);
 }
 
 TEST_F(info, exit_rule_matches_inherited)
