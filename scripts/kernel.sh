@@ -2,7 +2,8 @@
 # Fetch, patch, configure and build the Linux 6.12 kernel under build/.
 #
 #   scripts/kernel.sh prepare   extract Debian's linux-source-6.12 and apply patches/linux-6.12
-#   scripts/kernel.sh config    allnoconfig + the selftests' config fragment
+#   scripts/kernel.sh config    allnoconfig + the feature's config fragment (the selftests')
+#                               + the QEMU guest's (scripts/guest/config)
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
 #   scripts/kernel.sh noacid    a second, small bzImage of the same tree with
 #                               CONFIG_AUDIT_CONTAINERID off (build/out/bzImage-noacid)
@@ -16,7 +17,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/build/linux-source-6.12
 obj=$top/build/kbuild
 series_dir=$top/patches/linux-6.12
-fragment=$top/tools/testing/selftests/audit_containerid/config
+# What the feature and its tests need, and what the guest (boot, debug) needs.
+fragments=("$top/tools/testing/selftests/audit_containerid/config" "$top/scripts/guest/config")
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -72,16 +74,17 @@ prepare() {
 
 config() {
 	mkdir -p "$obj"
+	# The stamp is the fragments as last merged, one after the other.
 	local stamp=$obj/.config-fragment
-	if [ -f "$obj/.config" ] && cmp -s "$fragment" "$stamp"; then
+	if [ -f "$obj/.config" ] && cat "${fragments[@]}" | cmp -s - "$stamp"; then
 		return 0
 	fi
-	echo "kernel: configuring (allnoconfig + $(basename "$(dirname "$fragment")")/config)"
+	echo "kernel: configuring (allnoconfig + audit_containerid/config + guest/config)"
 	"${kmake[@]}" allnoconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
 	"${kmake[@]}" olddefconfig >/dev/null
 	local missing
-	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=y' "$fragment" | while read -r line; do
+	missing=$(grep -h -E '^CONFIG_[A-Z0-9_]+=y' "${fragments[@]}" | while read -r line; do
 		grep -qx "$line" "$obj/.config" || echo "$line"
 	done)
 	if [ -n "$missing" ]; then
@@ -89,7 +92,7 @@ config() {
 		"${kmake[@]}" rustavailable >&2 || true
 		exit 1
 	fi
-	cp "$fragment" "$stamp"
+	cat "${fragments[@]}" > "$stamp"
 }
 
 build() {

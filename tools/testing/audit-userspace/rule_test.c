@@ -23,6 +23,9 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 #include "libaudit.h"
+/* After libaudit.h: its own definitions stand; the ACID_ copies are the
+ * project's (include/uapi/audit_containerid.h), checked against the series. */
+#include <uapi/audit_containerid.h>
 
 /* From errormsg.h; kept in sync by the checks below. */
 #define EAU_OPEQNOTEQ		13
@@ -215,24 +218,26 @@ int main(void)
 	const int X = AUDIT_FILTER_EXIT, U = AUDIT_FILTER_USER,
 		  E = AUDIT_FILTER_EXCLUDE;
 
-	/* The numbers of the contract (DESIGN.md) */
-	check(AUDIT_CONTAINERID == 27, "%s", "AUDIT_CONTAINERID == 27");
-	check(AUDIT_CONTAINER == 1020, "%s", "AUDIT_CONTAINER == 1020");
-	check(AUDIT_CONTAINER_INFO == 1340, "%s", "AUDIT_CONTAINER_INFO == 1340");
-	check(AUDIT_FEATURE_BITMAP_CONTAINERID == 0x80, "%s",
+	/* The numbers of the contract (DESIGN.md), as libaudit has them */
+	check(AUDIT_CONTAINERID == ACID_AUDIT_CONTAINERID, "%s", "AUDIT_CONTAINERID == 27");
+	check(AUDIT_CONTAINER == ACID_AUDIT_CONTAINER, "%s", "AUDIT_CONTAINER == 1020");
+	check(AUDIT_CONTAINER_INFO == ACID_AUDIT_CONTAINER_INFO, "%s",
+	      "AUDIT_CONTAINER_INFO == 1340");
+	check(AUDIT_FEATURE_BITMAP_CONTAINERID == ACID_AUDIT_FEATURE_BITMAP_CONTAINERID, "%s",
 	      "AUDIT_FEATURE_BITMAP_CONTAINERID == 0x80");
-	check(audit_name_to_field("containerid") == 27, "%s",
+	check(audit_name_to_field("containerid") == ACID_AUDIT_CONTAINERID, "%s",
 	      "field name containerid");
-	check(audit_name_to_field("contid") == 27, "%s", "field alias contid");
-	check(audit_field_to_name(27) &&
-	      strcmp(audit_field_to_name(27), "containerid") == 0, "%s",
+	check(audit_name_to_field("contid") == ACID_AUDIT_CONTAINERID, "%s",
+	      "field alias contid");
+	check(audit_field_to_name(ACID_AUDIT_CONTAINERID) &&
+	      strcmp(audit_field_to_name(ACID_AUDIT_CONTAINERID), "containerid") == 0, "%s",
 	      "field 27 prints as containerid");
-	check(audit_name_to_msg_type("CONTAINER") == 1020, "%s",
+	check(audit_name_to_msg_type("CONTAINER") == ACID_AUDIT_CONTAINER, "%s",
 	      "record type name CONTAINER");
-	check(audit_name_to_msg_type("CONTAINER_INFO") == 1340, "%s",
+	check(audit_name_to_msg_type("CONTAINER_INFO") == ACID_AUDIT_CONTAINER_INFO, "%s",
 	      "record type name CONTAINER_INFO");
-	check(audit_msg_type_to_name(1020) &&
-	      strcmp(audit_msg_type_to_name(1020), "CONTAINER") == 0, "%s",
+	check(audit_msg_type_to_name(ACID_AUDIT_CONTAINER) &&
+	      strcmp(audit_msg_type_to_name(ACID_AUDIT_CONTAINER), "CONTAINER") == 0, "%s",
 	      "1020 prints as CONTAINER");
 
 	/* Good values, every allowed list and operator */
@@ -283,7 +288,7 @@ int main(void)
 	/* ... still reports syntax errors as such */
 	expect_rc("containerid=abc", X, -EAU_CONTIDVAL);
 	/* a kernel without the extended exclude list */
-	fake_features = 0x80;
+	fake_features = ACID_AUDIT_FEATURE_BITMAP_CONTAINERID;
 	expect_rc("containerid=5", E, -EAU_FIELDNOSUPPORT);
 	fake_features = 0xff;
 

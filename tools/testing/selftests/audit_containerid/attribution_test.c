@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 #if defined(__x86_64__)
@@ -42,7 +42,7 @@
 #endif
 
 FIXTURE(attr) {
-	struct alog log;
+	struct audit_log log;
 	int nl;
 	struct rule_list rules;
 };
@@ -60,7 +60,7 @@ FIXTURE_TEARDOWN(attr)
 /* ---------------------------------------------------------------------
  * Actors: children that, on command, send signals, ptrace, send audit
  * messages, crash or run under seccomp.  The victims of signals and ptrace
- * are plain targets from audit_nl.h (blocked in read()).
+ * are plain targets of targets.h (blocked in read()).
  */
 
 enum {
@@ -101,8 +101,8 @@ static void actor_loop(int cfd, int rfd)
 
 	setrlimit(RLIMIT_CORE, &nocore);
 	for (;;) {
-		struct tcmd c;
-		struct trep r = { 0 };
+		struct target_command c;
+		struct target_reply r = { 0 };
 		pid_t v;
 		char msg[64];
 		int st, fd;
@@ -141,10 +141,11 @@ static void actor_loop(int cfd, int rfd)
 			break;
 		case OP_USER:
 			snprintf(msg, sizeof(msg), "acid-attr-%" PRIu64, c.b);
-			fd = audit_nl_open();
+			fd = audit_netlink_open();
 			if (fd < 0)
 				break;
-			r.val = audit_nl_request(fd, (int)c.a, msg, strlen(msg) + 1, 0, NULL, 0);
+			r.val = audit_netlink_request(fd, (int)c.a, msg, strlen(msg) + 1, 0, NULL,
+						      0);
 			close(fd);
 			errno = (int)-r.val;
 			break;
@@ -203,18 +204,19 @@ static int actor_reap(struct target *t)
 
 /* exit,always -F arch=<native> -S kill -S tgkill -S tkill -S ptrace
  * -F pid=@pid: signals and ptrace of @pid get OBJ_PID records. */
-static void signal_rule(struct __test_metadata *_metadata, FIXTURE_DATA(attr) *self, pid_t pid)
+static void signal_rule(struct __test_metadata *_metadata, int nl, struct rule_list *rules,
+			pid_t pid)
 {
-	struct arule r;
+	struct rule_buffer r;
 
-	arule_init(&r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-	arule_arch(&r);
-	arule_syscall(&r, __NR_kill);
-	arule_syscall(&r, __NR_tgkill);
-	arule_syscall(&r, __NR_tkill);
-	arule_syscall(&r, __NR_ptrace);
-	arule_field(&r, AUDIT_PID, AUDIT_EQUAL, pid);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &r));
+	rule_init(&r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	rule_add_arch(&r);
+	rule_add_syscall(&r, __NR_kill);
+	rule_add_syscall(&r, __NR_tgkill);
+	rule_add_syscall(&r, __NR_tkill);
+	rule_add_syscall(&r, __NR_ptrace);
+	rule_add_field(&r, AUDIT_PID, AUDIT_EQUAL, pid);
+	ASSERT_EQ(0, rule_list_add(nl, rules, &r));
 }
 
 static const char *hex(unsigned long v)
@@ -228,14 +230,14 @@ static const char *hex(unsigned long v)
 }
 
 /* Index of the first record of event @serial with @type and every field
- * of @kv; -1 if none.  *@count gets the number of such records. */
-static int event_find_kv(struct alog *log, unsigned long serial, int type,
-			 const char *const *kv, int *count)
+ * of @fields; -1 if none.  *@count gets the number of such records. */
+static int event_find_fields(struct audit_log *log, unsigned long serial, int type,
+			     const char *const *fields, int *count)
 {
 	int i, first = -1, n = 0;
 
 	for (i = 0; i < log->n; i++) {
-		if (log->recs[i].serial != serial || !rec_match(&log->recs[i], type, kv))
+		if (log->recs[i].serial != serial || !record_matches(&log->recs[i], type, fields))
 			continue;
 		if (first < 0)
 			first = i;
@@ -248,13 +250,13 @@ static int event_find_kv(struct alog *log, unsigned long serial, int type,
 
 /* Send a user message from this (untagged) task and wait for it: every
  * record queued before it has then been read. */
-static void barrier(struct __test_metadata *_metadata, struct alog *log)
+static void barrier(struct __test_metadata *_metadata, struct audit_log *log)
 {
 	char m[64];
 
 	snprintf(m, sizeof(m), "acid-barrier-%" PRIu64, random_contid());
 	ASSERT_EQ(0, audit_send_user(m));
-	ASSERT_LE(0, alog_wait(log, AUDIT_USER, "pid", i64s(getpid()), "msg", m))
+	ASSERT_LE(0, audit_log_wait(log, AUDIT_USER, "pid", i64_str(getpid()), "msg", m))
 		TH_LOG("barrier %s not seen", m);
 }
 
@@ -265,19 +267,19 @@ static void barrier(struct __test_metadata *_metadata, struct alog *log)
  * NULL it must have no record= field.  Returns <n> (0 for none, -1 on
  * failure).
  */
-static int expect_linked(struct __test_metadata *_metadata, struct alog *log, int i,
+static int expect_linked(struct __test_metadata *_metadata, struct audit_log *log, int i,
 			 const char *chain, int want)
 {
-	const struct arec *r = &log->recs[i];
+	const struct audit_record *r = &log->recs[i];
 	char v[64], last[64], body[256];
 	int n, c, cnt;
 
 	if (!chain) {
-		EXPECT_FALSE(rec_field(r->body, "record", NULL, 0))
+		EXPECT_FALSE(record_field(r->body, "record", NULL, 0))
 			TH_LOG("record of a task without contid has record=: %s", r->text);
 		return 0;
 	}
-	if (!rec_field(r->body, "record", v, sizeof(v))) {
+	if (!record_field(r->body, "record", v, sizeof(v))) {
 		EXPECT_TRUE(0) TH_LOG("no record= field in %s", r->text);
 		return -1;
 	}
@@ -285,9 +287,9 @@ static int expect_linked(struct __test_metadata *_metadata, struct alog *log, in
 	if (want)
 		EXPECT_EQ(want, n) TH_LOG("%s", r->text);
 	snprintf(body, sizeof(body), "record=%d", n);
-	rec_last_token(r->body, last, sizeof(last));
+	record_last_token(r->body, last, sizeof(last));
 	EXPECT_STREQ(body, last);
-	c = event_find_kv(log, r->serial, AUDIT_CONTAINER_INFO, KV("record", v), &cnt);
+	c = event_find_fields(log, r->serial, AUDIT_CONTAINER_INFO, FIELDS("record", v), &cnt);
 	EXPECT_EQ(1, cnt) TH_LOG("CONTAINER_INFO record=%d in event %lu", n, r->serial);
 	if (c < 0)
 		return -1;
@@ -308,7 +310,7 @@ struct want_target {
  * target's chain, the numbers 1..N used once each, and no other
  * CONTAINER_INFO record.
  */
-static void expect_target_event(struct __test_metadata *_metadata, struct alog *log, int i,
+static void expect_target_event(struct __test_metadata *_metadata, struct audit_log *log, int i,
 				const char *sender_chain, const struct want_target *w, int nw)
 {
 	unsigned long serial;
@@ -318,19 +320,20 @@ static void expect_target_event(struct __test_metadata *_metadata, struct alog *
 
 	ASSERT_LE(0, i);
 	serial = log->recs[i].serial;
-	alog_event(log, serial, 3000);
+	audit_log_read_event(log, serial, 3000);
 	ninfo = sender_chain ? 1 : 0;
 	for (t = 0; t < nw; t++)
 		ninfo += w[t].chain ? 1 : 0;
 	first = sender_chain ? 2 : 1;
 
-	ASSERT_TRUE(rec_field(log->recs[i].body, "success", v, sizeof(v)));
+	ASSERT_TRUE(record_field(log->recs[i].body, "success", v, sizeof(v)));
 	EXPECT_STREQ("yes", v);
-	EXPECT_EQ(ninfo, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
-	EXPECT_EQ(nw, alog_event_count(log, serial, AUDIT_OBJ_PID));
+	EXPECT_EQ(ninfo, audit_log_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	EXPECT_EQ(nw, audit_log_event_count(log, serial, AUDIT_OBJ_PID));
 	expect_linked(_metadata, log, i, sender_chain, 1);
 	for (t = 0; t < nw; t++) {
-		k = event_find_kv(log, serial, AUDIT_OBJ_PID, KV("opid", i64s(w[t].pid)), &cnt);
+		k = event_find_fields(log, serial, AUDIT_OBJ_PID, FIELDS("opid", i64_str(w[t].pid)),
+				      &cnt);
 		EXPECT_EQ(1, cnt) TH_LOG("OBJ_PID opid=%d", w[t].pid);
 		if (k < 0)
 			continue;
@@ -349,20 +352,20 @@ static void expect_target_event(struct __test_metadata *_metadata, struct alog *
 }
 
 /* The SYSCALL record of @pid's syscall @nr with first argument @a0. */
-static int wait_syscall(struct alog *log, pid_t pid, int nr, long a0)
+static int wait_syscall(struct audit_log *log, pid_t pid, int nr, long a0)
 {
-	int i = alog_wait(log, AUDIT_SYSCALL, "pid", i64s(pid), "syscall", i64s(nr),
-			  "a0", hex((unsigned long)a0));
+	int i = audit_log_wait(log, AUDIT_SYSCALL, "pid", i64_str(pid), "syscall", i64_str(nr),
+			       "a0", hex((unsigned long)a0));
 
 	if (i < 0)
-		alog_dump(log, 0, stderr);
+		audit_log_dump(log, 0, stderr);
 	return i;
 }
 
 static void act(struct __test_metadata *_metadata, struct target *t, int op, uint64_t a,
 		uint64_t b)
 {
-	struct trep r = target_call(t, op, a, b);
+	struct target_reply r = target_call(t, op, a, b);
 
 	ASSERT_EQ(0, r.err) TH_LOG("op %c: %s", op, strerror(r.err));
 }
@@ -371,63 +374,51 @@ static void act(struct __test_metadata *_metadata, struct target *t, int op, uin
  * Signals
  */
 
-TEST_F(attr, kill_tagged_sender_tagged_target)
+/*
+ * kill() from a sender with or without a contid to a target with or
+ * without one: the sender's CONTAINER_INFO is record 1, the target's
+ * OBJ_PID links to its own.
+ */
+FIXTURE(attr_kill) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+};
+
+FIXTURE_VARIANT(attr_kill) {
+	bool sender_tagged, target_tagged;
+};
+
+FIXTURE_VARIANT_ADD(attr_kill, tagged_sender_tagged_target) { true, true };
+FIXTURE_VARIANT_ADD(attr_kill, untagged_sender_tagged_target) { false, true };
+FIXTURE_VARIANT_ADD(attr_kill, tagged_sender_untagged_target) { true, false };
+FIXTURE_VARIANT_ADD(attr_kill, untagged_sender_untagged_target) { false, false };
+
+FIXTURE_SETUP(attr_kill)
 {
-	uint64_t x = random_contid(), y = random_contid();
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(attr_kill)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+TEST_F(attr_kill, obj_pid_record)
+{
+	uint64_t x = variant->sender_tagged ? random_contid() : AUDIT_CID_UNSET;
+	uint64_t y = variant->target_tagged ? random_contid() : AUDIT_CID_UNSET;
 	struct target s, v;
 	struct want_target w;
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, u64s(y) };
+	w = (struct want_target){ v.pid, variant->target_tagged ? u64_str(y) : NULL };
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64s(x), &w, 1);
-}
-
-TEST_F(attr, kill_untagged_sender_tagged_target)
-{
-	uint64_t y = random_contid();
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, CONTID_UNSET);
-	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, u64s(y) };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
-}
-
-TEST_F(attr, kill_tagged_sender_untagged_target)
-{
-	uint64_t x = random_contid();
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, x);
-	victim_start(_metadata, &v, CONTID_UNSET);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, NULL };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), u64s(x), &w, 1);
-}
-
-TEST_F(attr, kill_untagged_sender_untagged_target)
-{
-	struct target s, v;
-	struct want_target w;
-
-	actor_start(_metadata, &s, CONTID_UNSET);
-	victim_start(_metadata, &v, CONTID_UNSET);
-	signal_rule(_metadata, self, s.pid);
-	act(_metadata, &s, OP_KILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, NULL };
-	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid), NULL, &w, 1);
+			    wait_syscall(&self->log, s.pid, __NR_kill, v.pid),
+			    variant->sender_tagged ? u64_str(x) : NULL, &w, 1);
 }
 
 TEST_F(attr, tgkill_and_tkill)
@@ -438,14 +429,14 @@ TEST_F(attr, tgkill_and_tkill)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_TGKILL, v.pid, SIGWINCH);
 	act(_metadata, &s, OP_TKILL, v.pid, SIGWINCH);
-	w = (struct want_target){ v.pid, u64s(y) };
+	w = (struct want_target){ v.pid, u64_str(y) };
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_tgkill, v.pid), u64s(x), &w, 1);
+			    wait_syscall(&self->log, s.pid, __NR_tgkill, v.pid), u64_str(x), &w, 1);
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_tkill, v.pid), u64s(x), &w, 1);
+			    wait_syscall(&self->log, s.pid, __NR_tkill, v.pid), u64_str(x), &w, 1);
 }
 
 /*
@@ -460,7 +451,7 @@ TEST_F(attr, kill_process_group)
 	uint64_t x = random_contid(), y = random_contid();
 	struct target s, v;
 	struct want_target w[3];
-	struct trep r;
+	struct target_reply r;
 	pid_t u;
 
 	actor_start(_metadata, &s, x);
@@ -473,17 +464,17 @@ TEST_F(attr, kill_process_group)
 		for (;;)
 			pause();
 	}
-	acid_child_add(u);
+	children_add(u);
 	ASSERT_EQ(0, setpgid(u, v.pid));
 	ASSERT_EQ(v.pid, getpgid((pid_t)r.val));
 
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, -(long)v.pid, SIGWINCH);
-	w[0] = (struct want_target){ v.pid, u64s(y) };
-	w[1] = (struct want_target){ (pid_t)r.val, u64s(y) };
+	w[0] = (struct want_target){ v.pid, u64_str(y) };
+	w[1] = (struct want_target){ (pid_t)r.val, u64_str(y) };
 	w[2] = (struct want_target){ u, NULL };
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, -(long)v.pid), u64s(x),
+			    wait_syscall(&self->log, s.pid, __NR_kill, -(long)v.pid), u64_str(x),
 			    w, 3);
 }
 
@@ -496,7 +487,7 @@ TEST_F(attr, kill_nested_target_chain)
 	char chain[64];
 	pid_t c;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
 	c = target_child(_metadata, &v);
 	/* v, inside y, is the nested orchestrator of its child. */
@@ -504,7 +495,7 @@ TEST_F(attr, kill_nested_target_chain)
 	ASSERT_EQ(0, contid_get(c, &got));
 	ASSERT_EQ(z, got);
 
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, c, SIGWINCH);
 	snprintf(chain, sizeof(chain), "%" PRIu64 ",^%" PRIu64, z, y);
 	w = (struct want_target){ c, chain };
@@ -523,16 +514,16 @@ TEST_F(attr, kill_last_task_of_container)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_KILL, v.pid, SIGKILL);
 	close(v.cmd);
 	close(v.rep);
 	ASSERT_EQ(v.pid, waitpid(v.pid, &status, 0));
 	ASSERT_TRUE(WIFSIGNALED(status));
-	w = (struct want_target){ v.pid, u64s(y) };
+	w = (struct want_target){ v.pid, u64_str(y) };
 	v.pid = 0;
 	expect_target_event(_metadata, &self->log,
-			    wait_syscall(&self->log, s.pid, __NR_kill, w.pid), u64s(x), &w, 1);
+			    wait_syscall(&self->log, s.pid, __NR_kill, w.pid), u64_str(x), &w, 1);
 }
 
 /* ---------------------------------------------------------------------
@@ -547,12 +538,12 @@ TEST_F(attr, ptrace_attach)
 
 	actor_start(_metadata, &s, x);
 	victim_start(_metadata, &v, y);
-	signal_rule(_metadata, self, s.pid);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_ATTACH, v.pid, 0);
-	w = (struct want_target){ v.pid, u64s(y) };
+	w = (struct want_target){ v.pid, u64_str(y) };
 	expect_target_event(_metadata, &self->log,
 			    wait_syscall(&self->log, s.pid, __NR_ptrace, PTRACE_ATTACH),
-			    u64s(x), &w, 1);
+			    u64_str(x), &w, 1);
 	/* The victim still answers after the detach. */
 	ASSERT_EQ(0, target_call(&v, 'u', 0, 0).err);
 }
@@ -564,22 +555,55 @@ TEST_F(attr, ptrace_seize)
 	struct want_target w;
 	int i;
 
-	actor_start(_metadata, &s, CONTID_UNSET);
+	actor_start(_metadata, &s, AUDIT_CID_UNSET);
 	victim_start(_metadata, &v, y);
-	victim_start(_metadata, &u, CONTID_UNSET);
-	signal_rule(_metadata, self, s.pid);
+	victim_start(_metadata, &u, AUDIT_CID_UNSET);
+	signal_rule(_metadata, self->nl, &self->rules, s.pid);
 	act(_metadata, &s, OP_SEIZE, v.pid, 0);
-	w = (struct want_target){ v.pid, u64s(y) };
+	w = (struct want_target){ v.pid, u64_str(y) };
 	i = wait_syscall(&self->log, s.pid, __NR_ptrace, PTRACE_SEIZE);
 	expect_target_event(_metadata, &self->log, i, NULL, &w, 1);
 	/* An untagged tracee: OBJ_PID without record=. */
 	act(_metadata, &s, OP_SEIZE, u.pid, 0);
 	w = (struct want_target){ u.pid, NULL };
-	expect_target_event(_metadata, &self->log,
-			    alog_wait_kv(&self->log, i + 1, REC_TIMEOUT_MS, AUDIT_SYSCALL,
-					 KV("pid", i64s(s.pid), "syscall", i64s(__NR_ptrace),
-					    "a0", hex(PTRACE_SEIZE), "a1", hex(u.pid))),
-			    NULL, &w, 1);
+	i = audit_log_wait_fields(&self->log, i + 1, RECORD_TIMEOUT_MS, AUDIT_SYSCALL,
+				  FIELDS("pid", i64_str(s.pid), "syscall", i64_str(__NR_ptrace),
+					 "a0", hex(PTRACE_SEIZE), "a1", hex(u.pid)));
+	expect_target_event(_metadata, &self->log, i, NULL, &w, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * Events of a sender with or without a contid: user messages and
+ * standalone records
+ */
+
+FIXTURE(attr_sender) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
+};
+
+FIXTURE_VARIANT(attr_sender) {
+	bool tagged;
+};
+
+FIXTURE_VARIANT_ADD(attr_sender, tagged) { true };
+FIXTURE_VARIANT_ADD(attr_sender, untagged) { false };
+
+FIXTURE_SETUP(attr_sender)
+{
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(attr_sender)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+/* The sender's contid: a fresh one, or unset. */
+static uint64_t sender_contid(const FIXTURE_VARIANT(attr_sender) *variant)
+{
+	return variant->tagged ? random_contid() : AUDIT_CID_UNSET;
 }
 
 /* ---------------------------------------------------------------------
@@ -591,9 +615,9 @@ static const int user_types[] = {
 	AUDIT_FIRST_USER_MSG2, AUDIT_LAST_USER_MSG2,
 };
 
-static void user_messages(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+static void user_messages(struct __test_metadata *_metadata, struct audit_log *log, uint64_t id)
 {
-	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	const char *chain = id == AUDIT_CID_UNSET ? NULL : u64_str(id);
 	struct target s;
 	unsigned int t;
 
@@ -605,13 +629,13 @@ static void user_messages(struct __test_metadata *_metadata, struct alog *log, u
 
 		act(_metadata, &s, OP_USER, user_types[t], tag);
 		snprintf(m, sizeof(m), "acid-attr-%" PRIu64, tag);
-		i = alog_wait(log, user_types[t], "pid", i64s(s.pid), "msg", m);
+		i = audit_log_wait(log, user_types[t], "pid", i64_str(s.pid), "msg", m);
 		ASSERT_LE(0, i) TH_LOG("no type %d message from %d", user_types[t], s.pid);
 		barrier(_metadata, log);
-		n = alog_event_count(log, log->recs[i].serial, 0);
+		n = audit_log_event_count(log, log->recs[i].serial, 0);
 		EXPECT_EQ(chain ? 2 : 1, n) TH_LOG("type %d", user_types[t]);
 		EXPECT_EQ(chain ? 1 : 0,
-			  alog_event_count(log, log->recs[i].serial, AUDIT_CONTAINER_INFO));
+			  audit_log_event_count(log, log->recs[i].serial, AUDIT_CONTAINER_INFO));
 		expect_linked(_metadata, log, i, chain, 1);
 		if (_metadata->exit_code != KSFT_PASS) {
 			event_log(_metadata, log, log->recs[i].serial);
@@ -620,14 +644,9 @@ static void user_messages(struct __test_metadata *_metadata, struct alog *log, u
 	}
 }
 
-TEST_F(attr, user_message_tagged)
+TEST_F(attr_sender, user_message)
 {
-	user_messages(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, user_message_untagged)
-{
-	user_messages(_metadata, &self->log, CONTID_UNSET);
+	user_messages(_metadata, &self->log, sender_contid(variant));
 }
 
 /* ---------------------------------------------------------------------
@@ -635,36 +654,36 @@ TEST_F(attr, user_message_untagged)
  */
 
 /*
- * expect_standalone - wait for the record of @type from @pid with @kv and
+ * expect_standalone - wait for the record of @type from @pid with @fields and
  * check its event: the record alone (no CONTAINER_INFO, no record=) for
  * an untagged task, else the record ending in " record=1" and exactly one
  * CONTAINER_INFO "record=1 contid=<id>".  Returns the record's index.
  */
-static int expect_standalone(struct __test_metadata *_metadata, struct alog *log, int type,
-			     pid_t pid, uint64_t id, const char *const *kv)
+static int expect_standalone(struct __test_metadata *_metadata, struct audit_log *log, int type,
+			     pid_t pid, uint64_t id, const char *const *fields)
 {
-	const char *chain = id == CONTID_UNSET ? NULL : u64s(id);
+	const char *chain = id == AUDIT_CID_UNSET ? NULL : u64_str(id);
 	unsigned long serial;
 	int i, k;
 
-	i = alog_wait_kv(log, 0, REC_TIMEOUT_MS, type, KV("pid", i64s(pid)));
+	i = audit_log_wait_fields(log, 0, RECORD_TIMEOUT_MS, type, FIELDS("pid", i64_str(pid)));
 	if (i < 0)
-		alog_dump(log, 0, stderr);
+		audit_log_dump(log, 0, stderr);
 	EXPECT_LE(0, i) TH_LOG("no record of type %d for pid %d", type, pid);
 	if (i < 0)
 		return -1;
 	barrier(_metadata, log);
 	serial = log->recs[i].serial;
-	for (k = 0; kv && kv[k]; k += 2) {
+	for (k = 0; fields && fields[k]; k += 2) {
 		char v[128];
 
-		EXPECT_TRUE(rec_field(log->recs[i].body, kv[k], v, sizeof(v)))
-			TH_LOG("no %s= in %s", kv[k], log->recs[i].text);
-		EXPECT_STREQ(kv[k + 1], v) TH_LOG("field %s", kv[k]);
+		EXPECT_TRUE(record_field(log->recs[i].body, fields[k], v, sizeof(v)))
+			TH_LOG("no %s= in %s", fields[k], log->recs[i].text);
+		EXPECT_STREQ(fields[k + 1], v) TH_LOG("field %s", fields[k]);
 	}
-	EXPECT_EQ(1, alog_count_kv(log, type, KV("pid", i64s(pid))));
-	EXPECT_EQ(chain ? 2 : 1, alog_event_count(log, serial, 0));
-	EXPECT_EQ(chain ? 1 : 0, alog_event_count(log, serial, AUDIT_CONTAINER_INFO));
+	EXPECT_EQ(1, audit_log_count_fields(log, type, FIELDS("pid", i64_str(pid))));
+	EXPECT_EQ(chain ? 2 : 1, audit_log_event_count(log, serial, 0));
+	EXPECT_EQ(chain ? 1 : 0, audit_log_event_count(log, serial, AUDIT_CONTAINER_INFO));
 	expect_linked(_metadata, log, i, chain, 1);
 	if (_metadata->exit_code != KSFT_PASS)
 		event_log(_metadata, log, serial);
@@ -672,7 +691,7 @@ static int expect_standalone(struct __test_metadata *_metadata, struct alog *log
 }
 
 /* A SIGSEGV core dump: one ANOM_ABEND record with sig=11. */
-static void anom_abend(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+static void anom_abend(struct __test_metadata *_metadata, struct audit_log *log, uint64_t id)
 {
 	struct target t;
 	pid_t pid;
@@ -683,24 +702,20 @@ static void anom_abend(struct __test_metadata *_metadata, struct alog *log, uint
 	status = actor_reap(&t);
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(SIGSEGV, WTERMSIG(status));
-	expect_standalone(_metadata, log, AUDIT_ANOM_ABEND, pid, id, KV("sig", "11", "res", "1"));
+	expect_standalone(_metadata, log, AUDIT_ANOM_ABEND, pid, id,
+			  FIELDS("sig", "11", "res", "1"));
 }
 
-TEST_F(attr, anom_abend_tagged)
+TEST_F(attr_sender, anom_abend)
 {
-	anom_abend(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, anom_abend_untagged)
-{
-	anom_abend(_metadata, &self->log, CONTID_UNSET);
+	anom_abend(_metadata, &self->log, sender_contid(variant));
 }
 
 /* SECCOMP_RET_LOG: the call goes on, one SECCOMP record with sig=0. */
-static void seccomp_log(struct __test_metadata *_metadata, struct alog *log, uint64_t id)
+static void seccomp_log(struct __test_metadata *_metadata, struct audit_log *log, uint64_t id)
 {
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	pid_t pid;
 
 	pid = actor_start(_metadata, &t, id);
@@ -708,18 +723,13 @@ static void seccomp_log(struct __test_metadata *_metadata, struct alog *log, uin
 	ASSERT_EQ(0, r.err);
 	EXPECT_EQ(getpid(), r.val);
 	expect_standalone(_metadata, log, AUDIT_SECCOMP, pid, id,
-			  KV("sig", "0", "syscall", i64s(__NR_getppid), "arch", hex(ATTR_ARCH),
-			     "code", "0x7ffc0000"));
+			  FIELDS("sig", "0", "syscall", i64_str(__NR_getppid),
+				 "arch", hex(ATTR_ARCH), "code", "0x7ffc0000"));
 }
 
-TEST_F(attr, seccomp_log_tagged)
+TEST_F(attr_sender, seccomp_log)
 {
-	seccomp_log(_metadata, &self->log, random_contid());
-}
-
-TEST_F(attr, seccomp_log_untagged)
-{
-	seccomp_log(_metadata, &self->log, CONTID_UNSET);
+	seccomp_log(_metadata, &self->log, sender_contid(variant));
 }
 
 /* SECCOMP_RET_KILL_PROCESS: a SECCOMP record with sig=31, then the SIGSYS
@@ -737,10 +747,10 @@ TEST_F(attr, seccomp_kill_process_tagged)
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(SIGSYS, WTERMSIG(status));
 	a = expect_standalone(_metadata, &self->log, AUDIT_SECCOMP, pid, x,
-			      KV("sig", "31", "syscall", i64s(__NR_getppid),
-				 "code", "0x80000000"));
+			      FIELDS("sig", "31", "syscall", i64_str(__NR_getppid),
+				     "code", "0x80000000"));
 	b = expect_standalone(_metadata, &self->log, AUDIT_ANOM_ABEND, pid, x,
-			      KV("sig", "31", "res", "1"));
+			      FIELDS("sig", "31", "res", "1"));
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	EXPECT_NE(self->log.recs[a].serial, self->log.recs[b].serial);
@@ -763,9 +773,9 @@ static ino_t netns_ino(pid_t pid)
 /* Poll the "netns" counter (an exit is seen a little after the kill). */
 static bool netns_stat_is(long want)
 {
-	long end = now_ms() + REC_TIMEOUT_MS;
+	long end = now_ms() + RECORD_TIMEOUT_MS;
 
-	while (acid_stat("netns") != want) {
+	while (counter_read("netns") != want) {
 		if (now_ms() > end)
 			return false;
 		usleep(20000);
@@ -776,17 +786,17 @@ static bool netns_stat_is(long want)
 TEST_F(attr, netns_clone_newnet)
 {
 	uint64_t x = random_contid();
-	long n0 = acid_stat("netns");
+	long n0 = counter_read("netns");
 	int i, npkt = 0, from;
 	char cmd[512];
 	struct target s;
-	struct trep r;
+	struct target_reply r;
 	uint64_t got;
 	pid_t c;
 
 	ASSERT_LE(0, n0);
 	actor_start(_metadata, &s, x);
-	ASSERT_EQ(n0 + 1, acid_stat("netns"));
+	ASSERT_EQ(n0 + 1, counter_read("netns"));
 	r = target_call(&s, OP_CLONE_NEWNET, 0, 0);
 	ASSERT_EQ(0, r.err);
 	c = (pid_t)r.val;
@@ -795,7 +805,7 @@ TEST_F(attr, netns_clone_newnet)
 	ASSERT_EQ(0, contid_get(c, &got));
 	ASSERT_EQ(x, got);
 	/* (init netns, x) and (new netns, x) */
-	ASSERT_EQ(n0 + 2, acid_stat("netns"));
+	ASSERT_EQ(n0 + 2, counter_read("netns"));
 
 	barrier(_metadata, &self->log);
 	from = self->log.n;
@@ -806,16 +816,16 @@ TEST_F(attr, netns_clone_newnet)
 	ASSERT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
 	barrier(_metadata, &self->log);
 	for (i = from; i < self->log.n; i++) {
-		const struct arec *p = &self->log.recs[i];
+		const struct audit_record *p = &self->log.recs[i];
 
 		if (p->type != AUDIT_NETFILTER_PKT)
 			continue;
 		npkt++;
-		EXPECT_TRUE(rec_match(p, 0, KV("saddr", "127.0.0.1", "daddr", "127.0.0.1",
-					     "proto", "1")))
+		EXPECT_TRUE(record_matches(p, 0, FIELDS("saddr", "127.0.0.1", "daddr", "127.0.0.1",
+							"proto", "1")))
 			TH_LOG("%s", p->text);
-		EXPECT_EQ(1, alog_event_count(&self->log, p->serial, AUDIT_CONTAINER_INFO));
-		expect_linked(_metadata, &self->log, i, u64s(x), 1);
+		EXPECT_EQ(1, audit_log_event_count(&self->log, p->serial, AUDIT_CONTAINER_INFO));
+		expect_linked(_metadata, &self->log, i, u64_str(x), 1);
 		if (_metadata->exit_code != KSFT_PASS) {
 			event_log(_metadata, &self->log, p->serial);
 			break;
@@ -826,9 +836,10 @@ TEST_F(attr, netns_clone_newnet)
 	/* The child's exit leaves the new netns without x; its parent keeps
 	 * (init netns, x). */
 	ASSERT_EQ(0, kill(c, SIGKILL));
-	EXPECT_TRUE(netns_stat_is(n0 + 1)) TH_LOG("netns %ld, want %ld", acid_stat("netns"), n0 + 1);
+	EXPECT_TRUE(netns_stat_is(n0 + 1))
+		TH_LOG("netns %ld, want %ld", counter_read("netns"), n0 + 1);
 	ASSERT_EQ(0, target_stop(&s));
-	EXPECT_TRUE(netns_stat_is(n0)) TH_LOG("netns %ld, want %ld", acid_stat("netns"), n0);
+	EXPECT_TRUE(netns_stat_is(n0)) TH_LOG("netns %ld, want %ld", counter_read("netns"), n0);
 }
 
 TEST_HARNESS_MAIN

@@ -10,11 +10,11 @@
  */
 #include <sys/stat.h>
 
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 FIXTURE(contid) {
-	struct alog log;
+	struct audit_log log;
 	int nl;
 	struct rule_list rules;
 	long base_tasks, base_objects, base_netns;
@@ -25,7 +25,7 @@ FIXTURE_SETUP(contid)
 	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
 	/* Every set attempt then has its SYSCALL record. */
 	real_contexts_rule(_metadata, self->nl, &self->rules);
-	acid_stats_read(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
+	counters_read_all(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
 }
 
 FIXTURE_TEARDOWN(contid)
@@ -48,18 +48,19 @@ static void expect_unset(struct __test_metadata *_metadata, pid_t pid)
 	uint64_t id = 0;
 
 	ASSERT_EQ(0, contid_get(pid, &id));
-	EXPECT_EQ(CONTID_UNSET, id);
+	EXPECT_EQ(AUDIT_CID_UNSET, id);
 }
 
 /* A barrier: a fresh target set to a fresh id; returns after its record. */
-static void barrier(struct __test_metadata *_metadata, struct alog *log)
+static void barrier(struct __test_metadata *_metadata, struct audit_log *log)
 {
 	struct target b;
 	uint64_t id = random_contid();
 
 	ASSERT_LT(0, target_start(&b));
 	ASSERT_EQ(0, contid_set(b.pid, id));
-	ASSERT_LE(0, alog_wait(log, AUDIT_CONTAINER, "opid", i64s(b.pid), "contid", u64s(id)));
+	ASSERT_LE(0, audit_log_wait(log, AUDIT_CONTAINER, "opid", i64_str(b.pid),
+				    "contid", u64_str(id)));
 	target_stop(&b);
 }
 
@@ -100,12 +101,12 @@ TEST_F(contid, set_and_read)
 
 	contid_path(path, sizeof(path), t.pid, 0);
 	ASSERT_EQ(0, contid_read_path(path, NULL, raw, sizeof(raw)));
-	EXPECT_STREQ(u64s(x), raw);
+	EXPECT_STREQ(u64_str(x), raw);
 	contid_path(path, sizeof(path), t.pid, t.pid);
 	ASSERT_EQ(0, contid_read_path(path, NULL, raw, sizeof(raw)));
-	EXPECT_STREQ(u64s(x), raw);
+	EXPECT_STREQ(u64_str(x), raw);
 
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 1, getpid(), n);
 	/* The target's read back does not change: our own id stays unset. */
 	expect_unset(_metadata, getpid());
 }
@@ -115,65 +116,83 @@ TEST_F(contid, set_via_task_dir)
 	struct target t;
 	uint64_t x = random_contid(), id = 0;
 	char path[64];
-	const char *s = u64s(x);
+	const char *s = u64_str(x);
 
 	ASSERT_LT(0, target_start(&t));
 	contid_path(path, sizeof(path), t.pid, t.pid);
-	ASSERT_EQ(0, contid_pwrite_path(path, s, strlen(s), 0));
+	ASSERT_EQ(0, contid_write_path(path, s, strlen(s), 0));
 	ASSERT_EQ(0, contid_get(t.pid, &id));
 	EXPECT_EQ(x, id);
 	check_set_record(_metadata, &self->log, t.pid, s, "-1", 1, getpid(), strlen(s));
 }
 
-static const struct {
-	const char *buf;
-	size_t len;
-	int err;
-} bad_writes[] = {
-	{ "", 0, EINVAL },
-	{ "\n", 1, EINVAL },
-	{ " ", 1, EINVAL },
-	{ "    ", 4, EINVAL },
-	{ "-1", 2, EINVAL },
-	{ "+5", 2, EINVAL },
-	{ "0x10", 4, EINVAL },
-	{ "12\0" "3", 4, EINVAL },
-	{ "12abc", 5, EINVAL },
-	{ "12 ", 3, EINVAL },
-	{ "12\n\n", 4, EINVAL },
-	{ "1 2", 3, EINVAL },
-	{ "18446744073709551616", 20, ERANGE },
-	{ "184467440737095516150", 21, ERANGE },
-	{ "123456789012345678901234567890", 30, ERANGE },
+/*
+ * A write that is not one decimal u64 (or that comes at a non-zero
+ * offset) is refused with @err, changes nothing and logs nothing: the
+ * valid set that follows is the only CONTAINER record of the target.
+ */
+FIXTURE(parse_error) {
+	struct audit_log log;
+	int nl;
+	struct rule_list rules;
 };
 
-TEST_F(contid, parse_errors_change_nothing_and_log_nothing)
+FIXTURE_VARIANT(parse_error) {
+	const char *buf;
+	size_t len;
+	off_t offset;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(parse_error, empty) { "", 0, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, newline) { "\n", 1, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, space) { " ", 1, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, spaces) { "    ", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, minus_one) { "-1", 2, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, plus_sign) { "+5", 2, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, hex) { "0x10", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, inner_nul) { "12\0" "3", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, trailing_letters) { "12abc", 5, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, trailing_space) { "12 ", 3, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, two_newlines) { "12\n\n", 4, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, inner_space) { "1 2", 3, 0, EINVAL };
+FIXTURE_VARIANT_ADD(parse_error, u64_max_plus_one) { "18446744073709551616", 20, 0, ERANGE };
+FIXTURE_VARIANT_ADD(parse_error, digits_21) { "184467440737095516150", 21, 0, ERANGE };
+FIXTURE_VARIANT_ADD(parse_error, digits_30) { "123456789012345678901234567890", 30, 0, ERANGE };
+/* A write at a non-zero offset is refused as a partial write. */
+FIXTURE_VARIANT_ADD(parse_error, nonzero_offset) { "5", 1, 1, EINVAL };
+
+FIXTURE_SETUP(parse_error)
+{
+	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
+	real_contexts_rule(_metadata, self->nl, &self->rules);
+}
+
+FIXTURE_TEARDOWN(parse_error)
+{
+	fixture_close(&self->log, self->nl, &self->rules);
+}
+
+TEST_F(parse_error, changes_nothing_and_logs_nothing)
 {
 	struct target t;
 	uint64_t x = random_contid();
 	char path[64];
-	unsigned int i;
 	int n;
 
 	ASSERT_LT(0, target_start(&t));
-	for (i = 0; i < sizeof(bad_writes) / sizeof(bad_writes[0]); i++) {
-		int err = contid_write_raw(t.pid, bad_writes[i].buf, bad_writes[i].len);
-
-		EXPECT_EQ(bad_writes[i].err, err)
-			TH_LOG("write of \"%.*s\" (%zu bytes)", (int)bad_writes[i].len,
-			       bad_writes[i].buf, bad_writes[i].len);
-		expect_unset(_metadata, t.pid);
-	}
-	/* A write at a non-zero offset is refused as a partial write. */
 	contid_path(path, sizeof(path), t.pid, 0);
-	EXPECT_EQ(EINVAL, contid_pwrite_path(path, "5", 1, 1));
+	EXPECT_EQ(variant->err, contid_write_path(path, variant->buf, variant->len,
+						  variant->offset))
+		TH_LOG("write of \"%.*s\" (%zu bytes) at offset %ld", (int)variant->len,
+		       variant->buf, variant->len, (long)variant->offset);
 	expect_unset(_metadata, t.pid);
 
 	/* The valid set afterwards is the only CONTAINER record for t. */
-	n = strlen(u64s(x));
+	n = strlen(u64_str(x));
 	ASSERT_EQ(0, contid_set(t.pid, x));
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid)));
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 1, getpid(), n);
+	EXPECT_EQ(1, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(t.pid)));
 }
 
 TEST_F(contid, unset_value_refused)
@@ -191,7 +210,7 @@ TEST_F(contid, unset_value_refused)
 TEST_F(contid, eperm_non_root_writer)
 {
 	struct target w;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid();
 	pid_t b;
 
@@ -207,13 +226,13 @@ TEST_F(contid, eperm_non_root_writer)
 	r = target_call(&w, 'R', 0, 0);
 	EXPECT_EQ(EPERM, r.err);
 	expect_unset(_metadata, b);
-	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, w.pid, -EPERM);
+	check_set_record(_metadata, &self->log, b, u64_str(x), "-1", 0, w.pid, -EPERM);
 }
 
 TEST_F(contid, eperm_root_without_cap_audit_control)
 {
 	struct target w;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid();
 	pid_t b;
 
@@ -226,13 +245,13 @@ TEST_F(contid, eperm_root_without_cap_audit_control)
 	r = target_call(&w, 'R', b, 0);
 	EXPECT_EQ(EPERM, r.err);
 	expect_unset(_metadata, b);
-	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, w.pid, -EPERM);
+	check_set_record(_metadata, &self->log, b, u64_str(x), "-1", 0, w.pid, -EPERM);
 }
 
 TEST_F(contid, ebusy_target_with_child)
 {
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid(), y = random_contid(), id;
 
 	ASSERT_LT(0, target_start(&t));
@@ -240,7 +259,7 @@ TEST_F(contid, ebusy_target_with_child)
 	ASSERT_EQ(0, r.err);
 	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
 	expect_unset(_metadata, t.pid);
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, getpid(), -EBUSY);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 0, getpid(), -EBUSY);
 	/* The childless grandchild itself can be set. */
 	EXPECT_EQ(0, contid_set(r.val, y));
 	ASSERT_EQ(0, contid_get(r.val, &id));
@@ -250,10 +269,10 @@ TEST_F(contid, ebusy_target_with_child)
 TEST_F(contid, ebusy_target_with_thread)
 {
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid(), y = random_contid();
 	char path[64];
-	const char *s = u64s(y);
+	const char *s = u64_str(y);
 
 	ASSERT_LT(0, target_start(&t));
 	r = target_call(&t, 't', 0, 0);
@@ -261,11 +280,11 @@ TEST_F(contid, ebusy_target_with_thread)
 	ASSERT_NE(t.pid, r.val);
 	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
 	expect_unset(_metadata, t.pid);
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, getpid(), -EBUSY);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 0, getpid(), -EBUSY);
 
 	/* Through the second thread's task directory: same answer. */
 	contid_path(path, sizeof(path), t.pid, r.val);
-	EXPECT_EQ(EBUSY, contid_pwrite_path(path, s, strlen(s), 0));
+	EXPECT_EQ(EBUSY, contid_write_path(path, s, strlen(s), 0));
 	expect_unset(_metadata, t.pid);
 	check_set_record(_metadata, &self->log, t.pid, s, "-1", 0, getpid(), -EBUSY);
 }
@@ -273,20 +292,20 @@ TEST_F(contid, ebusy_target_with_thread)
 TEST_F(contid, exdev_self)
 {
 	struct target w;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid();
 
 	ASSERT_LT(0, target_start(&w));
 	r = target_call(&w, 'W', 0, x);	/* /proc/self/containerid */
 	EXPECT_EQ(EXDEV, r.err);
 	expect_unset(_metadata, w.pid);
-	check_set_record(_metadata, &self->log, w.pid, u64s(x), "-1", 0, w.pid, -EXDEV);
+	check_set_record(_metadata, &self->log, w.pid, u64_str(x), "-1", 0, w.pid, -EXDEV);
 }
 
 TEST_F(contid, exdev_sibling)
 {
 	struct target w, t;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid();
 
 	ASSERT_LT(0, target_start(&w));
@@ -294,37 +313,38 @@ TEST_F(contid, exdev_sibling)
 	r = target_call(&w, 'W', t.pid, x);
 	EXPECT_EQ(EXDEV, r.err);
 	expect_unset(_metadata, t.pid);
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 0, w.pid, -EXDEV);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 0, w.pid, -EXDEV);
 }
 
 TEST_F(contid, exdev_parent)
 {
 	struct target w;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid();
 
 	ASSERT_LT(0, target_start(&w));
 	r = target_call(&w, 'W', getpid(), x);
 	EXPECT_EQ(EXDEV, r.err) TH_LOG("the writer's parent is not its descendant");
 	expect_unset(_metadata, getpid());
-	check_set_record(_metadata, &self->log, getpid(), u64s(x), "-1", 0, w.pid,
+	check_set_record(_metadata, &self->log, getpid(), u64_str(x), "-1", 0, w.pid,
 			 -(long)r.err);
 	/*
 	 * x was never given to a task: no drop of it.  A drop would be logged
 	 * before the set record, which has arrived, so it would be here.
 	 */
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(x)));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_CONTAINER, "op", "drop",
+				     "contid", u64_str(x)));
 }
 
 TEST_F(contid, eexist_second_set)
 {
 	struct target t;
 	uint64_t x = random_contid(), y = random_contid(), id;
-	int n = strlen(u64s(x));
+	int n = strlen(u64_str(x));
 
 	ASSERT_LT(0, target_start(&t));
 	ASSERT_EQ(0, contid_set(t.pid, x));
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), "-1", 1, getpid(), n);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 1, getpid(), n);
 
 	EXPECT_EQ(EEXIST, contid_set(t.pid, x));
 	ASSERT_EQ(0, contid_get(t.pid, &id));
@@ -332,24 +352,27 @@ TEST_F(contid, eexist_second_set)
 	EXPECT_EQ(EEXIST, contid_set(t.pid, y));
 	ASSERT_EQ(0, contid_get(t.pid, &id));
 	EXPECT_EQ(x, id);
-	check_set_record(_metadata, &self->log, t.pid, u64s(x), u64s(x), 0, getpid(), -EEXIST);
-	check_set_record(_metadata, &self->log, t.pid, u64s(y), u64s(x), 0, getpid(), -EEXIST);
-	EXPECT_EQ(2, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid), "contid",
-				u64s(x)));
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), u64_str(x), 0, getpid(),
+			 -EEXIST);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(y), u64_str(x), 0, getpid(),
+			 -EEXIST);
+	EXPECT_EQ(2, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(t.pid), "contid",
+				     u64_str(x)));
 	/* The refused same-value set is the second of those two. */
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(t.pid), "contid",
-				u64s(x), "old-contid", u64s(x), "res", "0"));
+	EXPECT_EQ(1, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(t.pid), "contid",
+				     u64_str(x), "old-contid", u64_str(x), "res", "0"));
 	/* y was refused before any task had it: it was never dropped. */
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(y)));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_CONTAINER, "op", "drop",
+				     "contid", u64_str(y)));
 }
 
 TEST_F(contid, enotuniq_injection_and_reuse)
 {
 	struct target a, c, q;
-	struct trep r;
+	struct target_reply r;
 	uint64_t x = random_contid(), id;
 	pid_t b;
-	int n = strlen(u64s(x));
+	int n = strlen(u64_str(x));
 
 	ASSERT_LT(0, target_start(&a));
 	ASSERT_LT(0, target_start(&q));
@@ -360,14 +383,14 @@ TEST_F(contid, enotuniq_injection_and_reuse)
 	r = target_call(&q, 'W', b, x);
 	EXPECT_EQ(ENOTUNIQ, r.err);
 	expect_unset(_metadata, b);
-	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 0, q.pid, -ENOTUNIQ);
+	check_set_record(_metadata, &self->log, b, u64_str(x), "-1", 0, q.pid, -ENOTUNIQ);
 
 	/* The owner may add another task to x. */
 	ASSERT_LT(0, target_start(&c));
 	EXPECT_EQ(0, contid_set(c.pid, x));
 	ASSERT_EQ(0, contid_get(c.pid, &id));
 	EXPECT_EQ(x, id);
-	check_set_record(_metadata, &self->log, c.pid, u64s(x), "-1", 1, getpid(), n);
+	check_set_record(_metadata, &self->log, c.pid, u64_str(x), "-1", 1, getpid(), n);
 
 	/* Once every task of x is gone, q may use it. */
 	ASSERT_EQ(0, target_stop(&a));
@@ -376,9 +399,9 @@ TEST_F(contid, enotuniq_injection_and_reuse)
 	EXPECT_EQ(0, r.err);
 	ASSERT_EQ(0, contid_get(b, &id));
 	EXPECT_EQ(x, id);
-	check_set_record(_metadata, &self->log, b, u64s(x), "-1", 1, q.pid, n);
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(b), "res", "1"));
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(b), "res", "0"));
+	check_set_record(_metadata, &self->log, b, u64_str(x), "-1", 1, q.pid, n);
+	EXPECT_EQ(1, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(b), "res", "1"));
+	EXPECT_EQ(1, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(b), "res", "0"));
 }
 
 TEST_F(contid, children_inherit)
@@ -394,19 +417,19 @@ TEST_F(contid, children_inherit)
 	g = target_child(_metadata, &t);
 	contid_path(path, sizeof(path), g, 0);
 	ASSERT_EQ(0, contid_read_path(path, &id, raw, sizeof(raw)));
-	EXPECT_STREQ(u64s(x), raw);
+	EXPECT_STREQ(u64_str(x), raw);
 	/* No CONTAINER record for inheritance, only for the set. */
 	barrier(_metadata, &self->log);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_CONTAINER, "opid", i64s(g)));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_CONTAINER, "opid", i64_str(g)));
 
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 2, tasks);
 	EXPECT_EQ(self->base_objects + 1, objects);
 
 	/* Kill the tree; the grandchild is reparented to us (subreaper). */
 	ASSERT_EQ(0, target_stop(&t));
 	ASSERT_EQ(g, waitpid(g, NULL, 0));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks, tasks);
 	EXPECT_EQ(self->base_objects, objects);
 }
@@ -440,35 +463,35 @@ TEST_F(contid, stats_count_tasks_and_objects)
 	ASSERT_LT(0, target_start(&t3));
 	ASSERT_LT(0, target_start(&u));
 	ASSERT_EQ(0, contid_set(t1.pid, x));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 1, tasks);
 	EXPECT_EQ(self->base_objects + 1, objects);
 	ASSERT_EQ(0, contid_set(t2.pid, x));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 2, tasks);
 	EXPECT_EQ(self->base_objects + 1, objects);
 	ASSERT_EQ(0, contid_set(t3.pid, y));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 3, tasks);
 	EXPECT_EQ(self->base_objects + 2, objects);
 	/* Refused sets change nothing. */
 	EXPECT_EQ(EEXIST, contid_set(t3.pid, x));
 	EXPECT_EQ(EINVAL, contid_write_raw(u.pid, "junk", 4));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 3, tasks);
 	EXPECT_EQ(self->base_objects + 2, objects);
 
 	ASSERT_EQ(0, target_stop(&t1));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 2, tasks);
 	EXPECT_EQ(self->base_objects + 2, objects);
 	ASSERT_EQ(0, target_stop(&t2));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks + 1, tasks);
 	EXPECT_EQ(self->base_objects + 1, objects);
 	ASSERT_EQ(0, target_stop(&t3));
 	ASSERT_EQ(0, target_stop(&u));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(self->base_tasks, tasks);
 	EXPECT_EQ(self->base_objects, objects);
 }

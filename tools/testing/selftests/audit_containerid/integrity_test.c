@@ -17,11 +17,11 @@
 #include <sched.h>
 #include <sys/mman.h>
 
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 FIXTURE(integrity) {
-	struct alog log;
+	struct audit_log log;
 	int nl;
 	struct rule_list rules;
 	long base_tasks, base_objects, base_netns;
@@ -30,7 +30,7 @@ FIXTURE(integrity) {
 FIXTURE_SETUP(integrity)
 {
 	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
-	acid_stats_read(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
+	counters_read_all(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
 }
 
 FIXTURE_TEARDOWN(integrity)
@@ -57,8 +57,8 @@ static void wait_stats(struct __test_metadata *_metadata, long tasks, long objec
 	long t = -1, o = -1, n = -1, end = now_ms() + ms;
 
 	for (;;) {
-		ASSERT_EQ(0, acid_stats(&t, &o));
-		n = acid_stat("netns");
+		ASSERT_EQ(0, counters_read(&t, &o));
+		n = counter_read("netns");
 		if ((t == tasks && o == objects && n == netns) || now_ms() > end)
 			break;
 		usleep(20000);
@@ -164,7 +164,7 @@ static int opener_start(struct __test_metadata *_metadata, bool nobody, pid_t *c
 			pause();
 	}
 	setpgid(pid, pid);
-	acid_child_add(pid);
+	children_add(pid);
 	close(sv[1]);
 	fd = recv_fd(sv[0], &o);
 	close(sv[0]);
@@ -183,7 +183,7 @@ static int opener_start(struct __test_metadata *_metadata, bool nobody, pid_t *c
 TEST_F(integrity, opener_creds_write)
 {
 	uint64_t x = random_contid(), y = random_contid();
-	const char *sx = u64s(x), *sy = u64s(y);
+	const char *sx = u64_str(x), *sy = u64_str(y);
 	pid_t c, d;
 	int fd, m;
 
@@ -194,7 +194,7 @@ TEST_F(integrity, opener_creds_write)
 	EXPECT_EQ(-1, write(fd, sx, strlen(sx)));
 	EXPECT_EQ(EPERM, errno) TH_LOG("write through nobody's fd: %s", strerror(errno));
 	close(fd);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, c));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, c));
 	expect_set_record(_metadata, &self->log, m, c, sx, "-1", 0, getpid(), -EPERM, NULL);
 
 	/* Control: the fd of a root opener. */
@@ -258,8 +258,8 @@ TEST_F(integrity, write_offset)
 	int fd;
 
 	/* The same value twice on one fd: not EEXIST, EINVAL. */
-	target_start_tagged(_metadata, &t, CONTID_UNSET);
-	snprintf(s, sizeof(s), "%s", u64s(x));
+	target_start_tagged(_metadata, &t, AUDIT_CID_UNSET);
+	snprintf(s, sizeof(s), "%s", u64_str(x));
 	contid_path(path, sizeof(path), t.pid, 0);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -274,11 +274,11 @@ TEST_F(integrity, write_offset)
 
 	/* "dd bs=<half>": the first chunk is a value, the second one refused. */
 	x = random_contid();
-	snprintf(s, sizeof(s), "%s", u64s(x));
+	snprintf(s, sizeof(s), "%s", u64_str(x));
 	half = strlen(s) / 2;
 	snprintf(first, sizeof(first), "%.*s", (int)half, s);
 	p = strtoull(first, NULL, 10);
-	target_start_tagged(_metadata, &u, CONTID_UNSET);
+	target_start_tagged(_metadata, &u, AUDIT_CID_UNSET);
 	contid_path(path, sizeof(path), u.pid, 0);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -290,12 +290,12 @@ TEST_F(integrity, write_offset)
 	EXPECT_EQ(p, contid_of(_metadata, u.pid));
 
 	/* pwrite() at offset 1 on a fresh fd: EINVAL, still unset. */
-	target_start_tagged(_metadata, &v, CONTID_UNSET);
+	target_start_tagged(_metadata, &v, AUDIT_CID_UNSET);
 	x = random_contid();
-	snprintf(s, sizeof(s), "%s", u64s(x));
+	snprintf(s, sizeof(s), "%s", u64_str(x));
 	contid_path(path, sizeof(path), v.pid, 0);
-	EXPECT_EQ(EINVAL, contid_pwrite_path(path, s, strlen(s), 1));
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, v.pid));
+	EXPECT_EQ(EINVAL, contid_write_path(path, s, strlen(s), 1));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, v.pid));
 }
 
 /* ---------------------------------------------------------------------
@@ -313,35 +313,36 @@ TEST_F(integrity, no_info_for_excluded_user_message)
 {
 	uint64_t x = random_contid(), m1 = random_contid(), m2 = random_contid();
 	struct target tx;
-	struct arule ex;
+	struct rule_buffer ex;
 	char msg[64];
 	int i, c;
 
 	target_start_tagged(_metadata, &tx, x);
-	arule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
-	arule_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_USER);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &ex));
+	rule_init(&ex, AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS);
+	rule_add_field(&ex, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_USER);
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &ex));
 	ASSERT_EQ(0, target_call(&tx, 'n', m1, 0).err);
 	/* A bounded wait first: nothing of x may show up. */
-	c = alog_wait_kv(&self->log, 0, 2000, AUDIT_CONTAINER_INFO, KV("contid", u64s(x)));
+	c = audit_log_wait_fields(&self->log, 0, 2000, AUDIT_CONTAINER_INFO,
+				  FIELDS("contid", u64_str(x)));
 	EXPECT_EQ(-1, c) TH_LOG("CONTAINER_INFO without its USER record: %s",
 				self->log.recs[c < 0 ? 0 : c].text);
 
 	/* The positive control, which is also the barrier. */
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &ex));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &ex));
 	ASSERT_EQ(0, target_call(&tx, 'n', m2, 0).err);
 	snprintf(msg, sizeof(msg), "acid-user-%" PRIu64, m2);
-	i = alog_wait(&self->log, AUDIT_USER, "pid", i64s(tx.pid), "msg", msg);
+	i = audit_log_wait(&self->log, AUDIT_USER, "pid", i64_str(tx.pid), "msg", msg);
 	ASSERT_LE(0, i) TH_LOG("no USER record %s", msg);
-	c = alog_wait(&self->log, AUDIT_CONTAINER_INFO, "contid", u64s(x));
+	c = audit_log_wait(&self->log, AUDIT_CONTAINER_INFO, "contid", u64_str(x));
 	ASSERT_LE(0, c);
 	EXPECT_EQ(self->log.recs[i].serial, self->log.recs[c].serial)
 		TH_LOG("first CONTAINER_INFO of x: %s", self->log.recs[c].text);
-	EXPECT_EQ(1, alog_count(&self->log, AUDIT_CONTAINER_INFO, "contid", u64s(x)));
+	EXPECT_EQ(1, audit_log_count(&self->log, AUDIT_CONTAINER_INFO, "contid", u64_str(x)));
 	snprintf(msg, sizeof(msg), "acid-user-%" PRIu64, m1);
-	EXPECT_EQ(0, alog_count(&self->log, AUDIT_USER, "msg", msg));
+	EXPECT_EQ(0, audit_log_count(&self->log, AUDIT_USER, "msg", msg));
 	if (_metadata->exit_code != KSFT_PASS)
-		alog_dump(&self->log, 0, stderr);
+		audit_log_dump(&self->log, 0, stderr);
 }
 
 /* ---------------------------------------------------------------------
@@ -384,7 +385,7 @@ static void race_loop(struct race *r)
 	for (i = 1; i <= RACE_ITERATIONS; i++) {
 		unsigned long spins = (unsigned long)rand() % r->bound;
 		int mode = rand() % 16, fd, e;
-		const char *s = u64s(random_contid());
+		const char *s = u64_str(random_contid());
 		char path[64];
 		pid_t pid;
 
@@ -491,7 +492,7 @@ TEST_F_TIMEOUT(integrity, set_racing_exit, 900)
 	char go = 1;
 
 	/* Some 20,000 records: do not keep them. */
-	alog_close(&self->log);
+	audit_log_close(&self->log);
 	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, r);
 	memset(r, 0, sizeof(*r));
@@ -509,14 +510,14 @@ TEST_F_TIMEOUT(integrity, set_racing_exit, 900)
 		_exit(1);
 	}
 	setpgid(top, top);
-	acid_child_add(top);
+	children_add(top);
 	close(p[0]);
 	/* The top of the chain, childless yet, gets a contid. */
 	tag_task(_metadata, top, random_contid());
 	ASSERT_EQ(1, write(p[1], &go, 1));
 	close(p[1]);
 	ASSERT_EQ(top, waitpid(top, &status, 0));
-	ASSERT_EQ(0, acid_stats(&t, &o));
+	ASSERT_EQ(0, counters_read(&t, &o));
 	TH_LOG("%d iterations in %ld ms: %ld set, %ld EBUSY, %ld ESRCH, %ld other",
 	       RACE_ITERATIONS, now_ms() - start, r->won, r->busy, r->gone, r->other);
 	TH_LOG("final spin bound %lu; right after: tasks %+ld objects %+ld", r->bound,

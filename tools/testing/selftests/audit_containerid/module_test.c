@@ -5,7 +5,7 @@
  * the proc file reports EOPNOTSUPP while it is unloaded, and it reloads.
  * Every test leaves the module loaded.
  */
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 #define MOD_NAME "audit_containerid"
@@ -27,13 +27,13 @@ static bool module_loaded(void)
 }
 
 /* delete_module(O_NONBLOCK); 0 or errno. */
-static int mod_unload(void)
+static int module_unload(void)
 {
 	return syscall(SYS_delete_module, MOD_NAME, O_NONBLOCK) ? errno : 0;
 }
 
 /* finit_module of the guest's copy; 0 or errno. */
-static int mod_load(void)
+static int module_load(void)
 {
 	int fd = open(MOD_PATH, O_RDONLY | O_CLOEXEC);
 	int rc;
@@ -60,10 +60,10 @@ FIXTURE_SETUP(module)
 
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	if (!module_loaded())
-		ASSERT_EQ(0, mod_load());
+		ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 	/* Unloading needs every contid gone; nothing else may hold one. */
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	ASSERT_EQ(0, tasks);
 	ASSERT_EQ(0, objects);
 }
@@ -72,7 +72,7 @@ FIXTURE_TEARDOWN(module)
 {
 	reap_all();
 	if (!module_loaded()) {
-		int rc = mod_load();
+		int rc = module_load();
 
 		if (rc)
 			TH_LOG("reloading the module failed: %s", strerror(rc));
@@ -88,17 +88,17 @@ TEST_F(module, unload_refused_while_live)
 
 	ASSERT_LT(0, target_start(&t));
 	ASSERT_EQ(0, contid_set(t.pid, x));
-	rc = mod_unload();
+	rc = module_unload();
 	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
 	ASSERT_TRUE(module_loaded());
 	ASSERT_EQ(0, contid_get(t.pid, &id));
 	EXPECT_EQ(x, id);
 
 	ASSERT_EQ(0, target_stop(&t));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(0, tasks);
 	EXPECT_EQ(0, objects);
-	ASSERT_EQ(0, mod_unload());
+	ASSERT_EQ(0, module_unload());
 	EXPECT_FALSE(module_loaded());
 
 	/* Unloaded: the proc file exists but does not work. */
@@ -107,10 +107,10 @@ TEST_F(module, unload_refused_while_live)
 	EXPECT_EQ(EOPNOTSUPP, contid_get(u.pid, &id));
 	EXPECT_EQ(EOPNOTSUPP, contid_set(u.pid, x));
 
-	ASSERT_EQ(0, mod_load());
+	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 	ASSERT_EQ(0, contid_get(u.pid, &id));
-	EXPECT_EQ(CONTID_UNSET, id);
+	EXPECT_EQ(AUDIT_CID_UNSET, id);
 	/* x is free again, and u was left untouched by the refused write. */
 	ASSERT_EQ(0, contid_set(u.pid, x));
 	ASSERT_EQ(0, contid_get(u.pid, &id));
@@ -134,21 +134,21 @@ TEST_F(module, unload_waits_for_inherited_child)
 	ASSERT_EQ(t.pid, waitpid(t.pid, NULL, 0));
 	ASSERT_EQ(0, contid_get(g, &id));
 	EXPECT_EQ(x, id);
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(1, tasks);
 	EXPECT_EQ(1, objects);
-	rc = mod_unload();
+	rc = module_unload();
 	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
 	ASSERT_TRUE(module_loaded());
 
 	kill(g, SIGKILL);
 	ASSERT_EQ(g, waitpid(g, NULL, 0));
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(0, tasks);
 	EXPECT_EQ(0, objects);
-	ASSERT_EQ(0, mod_unload());
+	ASSERT_EQ(0, module_unload());
 	EXPECT_FALSE(module_loaded());
-	ASSERT_EQ(0, mod_load());
+	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 }
 
@@ -160,13 +160,13 @@ TEST_F_TIMEOUT(module, load_unload_cycles, 600)
 	int i, rc;
 
 	for (i = 0; i < 100; i++) {
-		rc = mod_unload();
+		rc = module_unload();
 		ASSERT_EQ(0, rc) TH_LOG("cycle %d: delete_module: %s", i, strerror(rc));
 		if (i % 10 == 0) {
 			ASSERT_FALSE(module_loaded());
 			EXPECT_EQ(EOPNOTSUPP, contid_get(0, &id)) TH_LOG("cycle %d", i);
 		}
-		rc = mod_load();
+		rc = module_load();
 		ASSERT_EQ(0, rc) TH_LOG("cycle %d: finit_module: %s", i, strerror(rc));
 		if (i % 4 == 0) {
 			x = random_contid();
@@ -174,14 +174,14 @@ TEST_F_TIMEOUT(module, load_unload_cycles, 600)
 			ASSERT_EQ(0, contid_set(t.pid, x)) TH_LOG("cycle %d", i);
 			ASSERT_EQ(0, contid_get(t.pid, &id));
 			ASSERT_EQ(x, id);
-			rc = mod_unload();
+			rc = module_unload();
 			ASSERT_TRUE(busy_errno(rc)) TH_LOG("cycle %d: delete_module: %s", i,
-							  strerror(rc));
+							   strerror(rc));
 			ASSERT_EQ(0, target_stop(&t));
 		}
 	}
 	ASSERT_TRUE(module_loaded());
-	ASSERT_EQ(0, acid_stats(&tasks, &objects));
+	ASSERT_EQ(0, counters_read(&tasks, &objects));
 	EXPECT_EQ(0, tasks);
 	EXPECT_EQ(0, objects);
 	/* And it still works. */
@@ -201,32 +201,32 @@ TEST_F_TIMEOUT(module, load_unload_cycles, 600)
 TEST_F(module, rules_accepted_while_unloaded)
 {
 	struct audit_status st;
-	struct arule eq, unset;
+	struct rule_buffer eq, unset;
 	uint64_t x = random_contid();
 	int nl, rc;
 
-	rc = mod_unload();
+	rc = module_unload();
 	ASSERT_EQ(0, rc) TH_LOG("delete_module: %s", strerror(rc));
 	ASSERT_FALSE(module_loaded());
-	nl = audit_nl_open();
+	nl = audit_netlink_open();
 	ASSERT_LE(0, nl);
 	ASSERT_EQ(0, audit_get_status(nl, &st));
 	EXPECT_TRUE(st.feature_bitmap & AUDIT_FEATURE_BITMAP_CONTAINERID)
 		TH_LOG("feature_bitmap 0x%x", st.feature_bitmap);
-	arule_init(&eq, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-	arule_arch(&eq);
-	arule_syscall(&eq, __NR_uname);
-	arule_contid(&eq, AUDIT_EQUAL, x);
-	arule_init(&unset, AUDIT_FILTER_EXCLUDE, AUDIT_NEVER);
-	arule_field(&unset, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_CONTAINER);
-	arule_contid(&unset, AUDIT_NOT_EQUAL, CONTID_UNSET);
-	EXPECT_EQ(0, arule_add(nl, &eq));
-	EXPECT_EQ(0, arule_add(nl, &unset));
-	EXPECT_EQ(-EEXIST, arule_add(nl, &eq));
-	EXPECT_EQ(0, arule_del(nl, &eq));
-	EXPECT_EQ(0, arule_del(nl, &unset));
+	rule_init(&eq, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	rule_add_arch(&eq);
+	rule_add_syscall(&eq, __NR_uname);
+	rule_add_contid(&eq, AUDIT_EQUAL, x);
+	rule_init(&unset, AUDIT_FILTER_EXCLUDE, AUDIT_NEVER);
+	rule_add_field(&unset, AUDIT_MSGTYPE, AUDIT_EQUAL, AUDIT_CONTAINER);
+	rule_add_contid(&unset, AUDIT_NOT_EQUAL, AUDIT_CID_UNSET);
+	EXPECT_EQ(0, audit_add_rule(nl, &eq));
+	EXPECT_EQ(0, audit_add_rule(nl, &unset));
+	EXPECT_EQ(-EEXIST, audit_add_rule(nl, &eq));
+	EXPECT_EQ(0, audit_del_rule(nl, &eq));
+	EXPECT_EQ(0, audit_del_rule(nl, &unset));
 	close(nl);
-	ASSERT_EQ(0, mod_load());
+	ASSERT_EQ(0, module_load());
 	ASSERT_TRUE(module_loaded());
 }
 

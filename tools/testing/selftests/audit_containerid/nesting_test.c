@@ -29,7 +29,7 @@
  */
 #include <sched.h>
 
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 /* ---------------------------------------------------------------------
@@ -39,7 +39,7 @@
 #define AGENT_MAX_DEPTH 6
 #define AGENT_MAX_SUBS 16
 
-struct agent_cmd {
+struct agent_command {
 	int op;
 	int depth;			/* hops left to the addressed agent */
 	int path[AGENT_MAX_DEPTH];	/* sub-agent index at each hop */
@@ -55,7 +55,7 @@ struct agent {
 	int nsubs;			/* sub-agents started so far */
 };
 
-struct sub {
+struct subagent {
 	pid_t pid;
 	int cmd, rep;
 };
@@ -63,13 +63,13 @@ struct sub {
 static void agent_loop(int cfd, int rfd);
 
 /* Relay @c to sub-agent @s and its reply back into @r. */
-static void agent_relay(const struct sub *s, struct agent_cmd *c, struct trep *r)
+static void agent_relay(const struct subagent *s, struct agent_command *c, struct target_reply *r)
 {
 	*r = pipe_call(s->cmd, s->rep, c, sizeof(*c));
 }
 
 /* Start a sub-agent: a child of the calling agent that runs agent_loop(). */
-static pid_t agent_fork_sub(struct sub *subs, int nsubs, int cfd, int rfd)
+static pid_t agent_fork_sub(struct subagent *subs, int nsubs, int cfd, int rfd)
 {
 	int c[2], r[2], i;
 	pid_t pid;
@@ -177,7 +177,7 @@ static int unshare_map_root(void)
 /* Kill child @pid of the calling agent and reap it; forget it if it is a
  * sub-agent.  0 or the errno.
  */
-static int agent_kill_child(struct sub *subs, int nsubs, pid_t pid)
+static int agent_kill_child(struct subagent *subs, int nsubs, pid_t pid)
 {
 	int i;
 
@@ -199,12 +199,12 @@ static int agent_kill_child(struct sub *subs, int nsubs, pid_t pid)
 
 static void agent_loop(int cfd, int rfd)
 {
-	struct sub subs[AGENT_MAX_SUBS];
+	struct subagent subs[AGENT_MAX_SUBS];
 	int nsubs = 0;
 
 	for (;;) {
-		struct agent_cmd c;
-		struct trep r = { 0 };
+		struct agent_command c;
+		struct target_reply r = { 0 };
 		pid_t pid;
 
 		if (read(cfd, &c, sizeof(c)) != sizeof(c)) {
@@ -286,9 +286,9 @@ static pid_t agent_start(struct agent *a)
 }
 
 /* Run command @op in agent @a; err = EPIPE if a relay or @a died. */
-static struct trep agent_call(const struct agent *a, int op, uint64_t x, uint64_t y)
+static struct target_reply agent_call(const struct agent *a, int op, uint64_t x, uint64_t y)
 {
-	struct agent_cmd c = { .op = op, .depth = a->depth, .a = x, .b = y };
+	struct agent_command c = { .op = op, .depth = a->depth, .a = x, .b = y };
 
 	memcpy(c.path, a->path, sizeof(c.path));
 	return pipe_call(a->cmd, a->rep, &c, sizeof(c));
@@ -297,7 +297,7 @@ static struct trep agent_call(const struct agent *a, int op, uint64_t x, uint64_
 /* Start sub-agent @child of agent @parent; returns its pid or -1. */
 static pid_t agent_spawn(struct agent *parent, struct agent *child)
 {
-	struct trep r;
+	struct target_reply r;
 
 	if (parent->depth == AGENT_MAX_DEPTH)
 		return -1;
@@ -322,8 +322,6 @@ static int agent_set(const struct agent *a, pid_t pid, uint64_t id)
  */
 static void agent_kill_tree(struct agent *a)
 {
-	int i;
-
 	kill(-a->pid, SIGKILL);
 	for (;;) {
 		pid_t p = waitpid(-a->pid, NULL, 0);
@@ -335,12 +333,7 @@ static void agent_kill_tree(struct agent *a)
 	}
 	close(a->cmd);
 	close(a->rep);
-	for (i = 0; i < acid_nchildren; i++) {
-		if (acid_children[i] == a->pid) {
-			acid_children[i] = acid_children[--acid_nchildren];
-			break;
-		}
-	}
+	children_forget(a->pid);
 	a->pid = 0;
 }
 
@@ -388,7 +381,7 @@ static int map_root(pid_t pid)
  */
 
 FIXTURE(nest) {
-	struct alog log;
+	struct audit_log log;
 	int nl;
 	struct rule_list rules;
 	char key[64];
@@ -407,7 +400,7 @@ FIXTURE_SETUP(nest)
 	 * record (see containerid_test.c).
 	 */
 	real_contexts_rule(_metadata, self->nl, &self->rules);
-	acid_stats_read(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
+	counters_read_all(_metadata, &self->base_tasks, &self->base_objects, &self->base_netns);
 }
 
 FIXTURE_TEARDOWN(nest)
@@ -421,12 +414,12 @@ FIXTURE_TEARDOWN(nest)
 
 /* expect_set_record() of the set of @id (a number). */
 #define expect_set(m, log, from, opid, id, old, res, writer, ret, wchain) \
-	expect_set_record(m, log, from, opid, u64s(id), old, res, writer, ret, wchain)
+	expect_set_record(m, log, from, opid, u64_str(id), old, res, writer, ret, wchain)
 
 /* The write(2) return value of a successful set of @id. */
 static long set_len(uint64_t id)
 {
-	return strlen(u64s(id));
+	return strlen(u64_str(id));
 }
 
 /* @pid's contid, read by the test process. */
@@ -440,7 +433,7 @@ static uint64_t contid_of(struct __test_metadata *_metadata, pid_t pid)
 
 static void do_uname(struct __test_metadata *_metadata, const struct agent *a)
 {
-	struct trep r = agent_call(a, 'u', 0, 0);
+	struct target_reply r = agent_call(a, 'u', 0, 0);
 
 	ASSERT_EQ(0, r.err);
 	ASSERT_EQ(0, r.val);
@@ -457,8 +450,8 @@ static void expect_stats(struct __test_metadata *_metadata, long tasks, long obj
 	long t = -1, o = -1, ns = -1, end = now_ms() + 3000;
 
 	for (;;) {
-		ASSERT_EQ(0, acid_stats(&t, &o));
-		ns = acid_stat("netns");
+		ASSERT_EQ(0, counters_read(&t, &o));
+		ns = counter_read("netns");
 		if ((t == tasks && o == objects && ns == netns) || now_ms() > end)
 			break;
 		usleep(10000);
@@ -475,7 +468,7 @@ static void expect_stats(struct __test_metadata *_metadata, long tasks, long obj
  */
 static void build_tree(struct __test_metadata *_metadata, FIXTURE_DATA(nest) *self)
 {
-	struct alog *log = &self->log;
+	struct audit_log *log = &self->log;
 	int m;
 
 	self->id1 = random_contid();
@@ -535,8 +528,8 @@ static void build_tree(struct __test_metadata *_metadata, FIXTURE_DATA(nest) *se
 /* 1. Nested sets, chains in CONTAINER_INFO and rules on any chain element. */
 TEST_F(nest, nested_orchestrators)
 {
-	struct alog *log = &self->log;
-	struct arule rp, req, rne;
+	struct audit_log *log = &self->log;
+	struct rule_buffer rp, req, rne;
 	struct agent plain;
 	int m;
 
@@ -547,20 +540,20 @@ TEST_F(nest, nested_orchestrators)
 	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
 		     self->base_netns + 4);
 	/* Nothing has been dropped. */
-	EXPECT_EQ(0, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+	EXPECT_EQ(0, audit_log_count(log, AUDIT_CONTAINER, "op", "drop"));
 
 	/* An event of X, selected by pid only: the full chain of X. */
 	uname_rule(&rp, self->key, 0, 0, self->x.pid);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &rp));
 	m = log->n;
 	do_uname(_metadata, &self->x);
 	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &rp));
 
 	/* containerid=c1 matches every task whose chain holds c1. */
 	ASSERT_LT(0, agent_start(&plain));
 	uname_rule(&req, self->key, AUDIT_EQUAL, self->id1, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &req));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &req));
 	m = log->n;
 	do_uname(_metadata, &plain);
 	do_uname(_metadata, &self->x);
@@ -573,11 +566,11 @@ TEST_F(nest, nested_orchestrators)
 	expect_uname(_metadata, log, m, self->g.pid, self->key, self->ch2);
 	/* Logged before the ones above: it would be there by now. */
 	EXPECT_EQ(0, UNAME_COUNT(log, plain.pid, self->key));
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &req));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &req));
 
 	/* containerid!=c2 matches when no element of the chain is c2. */
 	uname_rule(&rne, self->key, AUDIT_NOT_EQUAL, self->id2, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rne));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &rne));
 	m = log->n;
 	do_uname(_metadata, &self->x);
 	do_uname(_metadata, &self->g);
@@ -588,27 +581,27 @@ TEST_F(nest, nested_orchestrators)
 	expect_uname(_metadata, log, m, self->c3.pid, self->key, self->ch3);
 	expect_uname(_metadata, log, m, self->n.pid, self->key, self->ch1);
 	expect_uname(_metadata, log, m, plain.pid, self->key, NULL);
-	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
-				   KV("pid", i64s(self->x.pid), "key", self->key)));
-	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
-				   KV("pid", i64s(self->g.pid), "key", self->key)));
-	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
-				   KV("pid", i64s(self->c2.pid), "key", self->key)));
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rne));
+	EXPECT_EQ(-1, audit_log_find_fields(log, m, AUDIT_SYSCALL,
+					    FIELDS("pid", i64_str(self->x.pid), "key", self->key)));
+	EXPECT_EQ(-1, audit_log_find_fields(log, m, AUDIT_SYSCALL,
+					    FIELDS("pid", i64_str(self->g.pid), "key", self->key)));
+	EXPECT_EQ(-1, audit_log_find_fields(log, m, AUDIT_SYSCALL,
+				   FIELDS("pid", i64_str(self->c2.pid), "key", self->key)));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &rne));
 
 	/* containerid=c4 matches X only. */
 	uname_rule(&req, self->key, AUDIT_EQUAL, self->id4, 0);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &req));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &req));
 	m = log->n;
 	do_uname(_metadata, &self->g);
 	do_uname(_metadata, &self->n);
 	do_uname(_metadata, &self->x);
 	expect_uname(_metadata, log, m, self->x.pid, self->key, self->ch4);
-	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
-				   KV("pid", i64s(self->g.pid), "key", self->key)));
-	EXPECT_EQ(-1, alog_find_kv(log, m, AUDIT_SYSCALL,
-				   KV("pid", i64s(self->n.pid), "key", self->key)));
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &req));
+	EXPECT_EQ(-1, audit_log_find_fields(log, m, AUDIT_SYSCALL,
+					    FIELDS("pid", i64_str(self->g.pid), "key", self->key)));
+	EXPECT_EQ(-1, audit_log_find_fields(log, m, AUDIT_SYSCALL,
+					    FIELDS("pid", i64_str(self->n.pid), "key", self->key)));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &req));
 }
 
 /* 2a. Nobody may set its own contid, not even a nested orchestrator. */
@@ -642,7 +635,7 @@ TEST_F(nest, refuse_non_owner_injection)
 {
 	struct agent q;
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	pid_t b;
 	int m;
 
@@ -657,12 +650,12 @@ TEST_F(nest, refuse_non_owner_injection)
 	m = self->log.n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id1));
 	expect_set(_metadata, &self->log, m, b, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, b));
 	/* The same for a nested id: c2 is N's. */
 	m = self->log.n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b, self->id2));
 	expect_set(_metadata, &self->log, m, b, self->id2, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, b));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, b));
 	expect_stats(_metadata, self->base_tasks + 5, self->base_objects + 4,
 		     self->base_netns + 4);
 
@@ -683,7 +676,7 @@ TEST_F(nest, refuse_non_owner_injection)
 TEST_F(nest, refuse_reach_over_and_outer_retag)
 {
 	uint64_t v = random_contid();
-	struct trep r;
+	struct target_reply r;
 	pid_t y;
 	int m;
 
@@ -743,7 +736,7 @@ TEST_F(nest, refuse_userns_without_contid)
 {
 	uint64_t v = random_contid();
 	struct agent u;
-	struct trep r;
+	struct target_reply r;
 	pid_t c;
 	int m;
 
@@ -755,7 +748,7 @@ TEST_F(nest, refuse_userns_without_contid)
 	m = self->log.n;
 	EXPECT_EQ(EPERM, agent_set(&u, c, v));
 	expect_set(_metadata, &self->log, m, c, v, "-1", 0, u.pid, -EPERM, NULL);
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, c));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, c));
 	EXPECT_EQ(EPERM, agent_call(&u, 'R', c, 0).err);
 	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
 }
@@ -774,13 +767,13 @@ TEST_F(nest, userns_with_host_contid)
 	uint64_t z = random_contid();
 	char hch[32], vch[64];
 	struct agent u, ca;
-	struct arule rp;
-	struct trep r;
+	struct rule_buffer rp;
+	struct target_reply r;
 	pid_t c, g, o;
 	int m;
 
-	snprintf(hch, sizeof(hch), "%s", u64s(h));
-	snprintf(vch, sizeof(vch), "%s,^%s", u64s(v), hch);
+	snprintf(hch, sizeof(hch), "%s", u64_str(h));
+	snprintf(vch, sizeof(vch), "%s,^%s", u64_str(v), hch);
 	ASSERT_LT(0, agent_start(&u));
 	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
 	ASSERT_EQ(0, map_root(u.pid));
@@ -807,11 +800,11 @@ TEST_F(nest, userns_with_host_contid)
 
 	/* The chain of the nested child, in its events. */
 	uname_rule(&rp, self->key, 0, 0, c);
-	ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
+	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &rp));
 	m = self->log.n;
 	do_uname(_metadata, &ca);
 	expect_uname(_metadata, &self->log, m, c, self->key, vch);
-	ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
+	ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &rp));
 
 	/*
 	 * One level deeper: the nested child, root in the same user namespace
@@ -845,20 +838,20 @@ TEST_F(nest, userns_with_host_contid)
  * wait_drop - the one op=drop record of an object: "op=drop contid=<id>
  * old-contid=<chain> res=1", alone in its event.  Returns its index.
  */
-static int wait_drop(struct __test_metadata *_metadata, struct alog *log, int from,
+static int wait_drop(struct __test_metadata *_metadata, struct audit_log *log, int from,
 		     uint64_t id, const char *chain)
 {
 	char want[256];
 	int i;
 
-	i = alog_wait_kv(log, from, REC_TIMEOUT_MS, AUDIT_CONTAINER,
-			 KV("op", "drop", "contid", u64s(id)));
+	i = audit_log_wait_fields(log, from, RECORD_TIMEOUT_MS, AUDIT_CONTAINER,
+				  FIELDS("op", "drop", "contid", u64_str(id)));
 	if (i < 0)
-		alog_dump(log, from, stderr);
+		audit_log_dump(log, from, stderr);
 	EXPECT_LE(0, i) TH_LOG("no op=drop record for %s", chain);
 	if (i < 0)
 		return -1;
-	snprintf(want, sizeof(want), "op=drop contid=%s old-contid=%s res=1", u64s(id), chain);
+	snprintf(want, sizeof(want), "op=drop contid=%s old-contid=%s res=1", u64_str(id), chain);
 	EXPECT_STREQ(want, log->recs[i].body);
 	return i;
 }
@@ -866,7 +859,7 @@ static int wait_drop(struct __test_metadata *_metadata, struct alog *log, int fr
 /* After the final barrier: @i is the only record of its event and the
  * only op=drop record of @id.
  */
-static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log, int i,
+static void check_drop_alone(struct __test_metadata *_metadata, struct audit_log *log, int i,
 			     uint64_t id)
 {
 	unsigned long serial;
@@ -875,11 +868,11 @@ static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log
 		return;
 	serial = log->recs[i].serial;
 	EXPECT_NE(0, serial);
-	EXPECT_EQ(1, alog_event_count(log, serial, 0));
-	if (alog_event_count(log, serial, 0) != 1)
+	EXPECT_EQ(1, audit_log_event_count(log, serial, 0));
+	if (audit_log_event_count(log, serial, 0) != 1)
 		event_log(_metadata, log, serial);
-	EXPECT_EQ(0, alog_event_count(log, serial, AUDIT_SYSCALL));
-	EXPECT_EQ(1, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(id)));
+	EXPECT_EQ(0, audit_log_event_count(log, serial, AUDIT_SYSCALL));
+	EXPECT_EQ(1, audit_log_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64_str(id)));
 }
 
 /* 3. Every object is dropped once its last holder is gone, nested objects
@@ -887,7 +880,7 @@ static void check_drop_alone(struct __test_metadata *_metadata, struct alog *log
  */
 TEST_F(nest, drop_and_reuse)
 {
-	struct alog *log = &self->log;
+	struct audit_log *log = &self->log;
 	struct agent q, b;
 	int m, m2, d1, d2, d3, d4;
 	long t, o;
@@ -901,11 +894,11 @@ TEST_F(nest, drop_and_reuse)
 	m = log->n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b.pid, self->id1));
 	expect_set(_metadata, log, m, b.pid, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	ASSERT_EQ(0, acid_stats(&t, &o));
+	ASSERT_EQ(0, counters_read(&t, &o));
 	EXPECT_EQ(self->base_tasks + 5, t);
 	EXPECT_EQ(self->base_objects + 4, o);
 
-	EXPECT_EQ(0, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+	EXPECT_EQ(0, audit_log_count(log, AUDIT_CONTAINER, "op", "drop"));
 	m = log->n;
 
 	/* X, the only holder of c4, exits (a zombie of G): c4 is dropped. */
@@ -926,7 +919,7 @@ TEST_F(nest, drop_and_reuse)
 	m2 = log->n;
 	EXPECT_EQ(ENOTUNIQ, agent_set(&q, b.pid, self->id1));
 	expect_set(_metadata, log, m2, b.pid, self->id1, "-1", 0, q.pid, -ENOTUNIQ, NULL);
-	EXPECT_EQ(1, alog_count(log, AUDIT_CONTAINER, "op", "drop"));
+	EXPECT_EQ(1, audit_log_count(log, AUDIT_CONTAINER, "op", "drop"));
 
 	/* The rest of the tree (C2, G, C3, X's zombie) goes. */
 	agent_kill_tree(&self->n);
@@ -960,14 +953,14 @@ TEST_F(nest, drop_and_reuse)
 
 	/* B's events show the new object's chain: c1 alone. */
 	{
-		struct arule rp;
+		struct rule_buffer rp;
 
 		uname_rule(&rp, self->key, 0, 0, b.pid);
-		ASSERT_EQ(0, rules_add(self->nl, &self->rules, &rp));
+		ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &rp));
 		m = log->n;
 		do_uname(_metadata, &b);
 		expect_uname(_metadata, log, m, b.pid, self->key, self->ch1);
-		ASSERT_EQ(0, rules_del(self->nl, &self->rules, &rp));
+		ASSERT_EQ(0, rule_list_del(self->nl, &self->rules, &rp));
 	}
 
 	/* Q's c1 goes when B does: one more drop of c1, chain c1. */
@@ -975,7 +968,8 @@ TEST_F(nest, drop_and_reuse)
 	agent_kill_tree(&q);
 	d1 = wait_drop(_metadata, log, m, self->id1, self->ch1);
 	expect_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns);
-	EXPECT_EQ(2, alog_count(log, AUDIT_CONTAINER, "op", "drop", "contid", u64s(self->id1)));
+	EXPECT_EQ(2, audit_log_count(log, AUDIT_CONTAINER, "op", "drop", "contid",
+				     u64_str(self->id1)));
 }
 
 /* ---------------------------------------------------------------------
@@ -997,11 +991,11 @@ TEST_F(nest, refuse_nesting_from_unprivileged_userns)
 	char hch[32];
 	struct agent a;
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	pid_t c;
 	int m;
 
-	snprintf(hch, sizeof(hch), "%s", u64s(h));
+	snprintf(hch, sizeof(hch), "%s", u64_str(h));
 	ASSERT_LT(0, agent_start(&a));
 	ASSERT_EQ(0, agent_call(&a, 'S', 0, 0).err) TH_LOG("become nobody");
 	m = self->log.n;
@@ -1041,11 +1035,11 @@ TEST_F(nest, refuse_cap_in_self_made_userns)
 	char hch[32];
 	struct agent u;
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	pid_t c1, c2;
 	int m;
 
-	snprintf(hch, sizeof(hch), "%s", u64s(h));
+	snprintf(hch, sizeof(hch), "%s", u64_str(h));
 	ASSERT_LT(0, agent_start(&u));
 	ASSERT_EQ(0, agent_call(&u, 'N', 0, 0).err) TH_LOG("unshare(CLONE_NEWUSER)");
 	ASSERT_EQ(0, map_root(u.pid));
@@ -1093,12 +1087,12 @@ TEST_F(nest, refuse_injection_escape)
 	uint64_t x = random_contid(), y = random_contid(), z = random_contid();
 	char xch[32], ych[32];
 	struct agent h, p, d;
-	struct trep r;
+	struct target_reply r;
 	pid_t e, c1, c2, c;
 	int m;
 
-	snprintf(xch, sizeof(xch), "%s", u64s(x));
-	snprintf(ych, sizeof(ych), "%s", u64s(y));
+	snprintf(xch, sizeof(xch), "%s", u64_str(x));
+	snprintf(ych, sizeof(ych), "%s", u64_str(y));
 	ASSERT_LT(0, agent_start(&h));
 	ASSERT_LT(0, agent_spawn(&h, &p));
 	ASSERT_LT(0, agent_spawn(&p, &d));
@@ -1175,7 +1169,7 @@ TEST_F(nest, nested_reader_sees_only_its_subtree)
 	uint64_t h = random_contid(), v = random_contid(), k = random_contid();
 	struct agent n, c, w;
 	struct target t;
-	struct trep r;
+	struct target_reply r;
 	pid_t g, o, wc;
 
 	ASSERT_LT(0, agent_start(&n));
@@ -1214,7 +1208,7 @@ TEST_F(nest, nested_reader_sees_only_its_subtree)
 	EXPECT_EQ(v, contid_of(_metadata, c.pid));
 	EXPECT_EQ(v, contid_of(_metadata, g));
 	EXPECT_EQ(h, contid_of(_metadata, o));
-	EXPECT_EQ(CONTID_UNSET, contid_of(_metadata, t.pid));
+	EXPECT_EQ(AUDIT_CID_UNSET, contid_of(_metadata, t.pid));
 
 	/*
 	 * An unprivileged task with a contid reads nothing, not even its

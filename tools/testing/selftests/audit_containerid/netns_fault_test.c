@@ -37,7 +37,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 #define DEBUGFS_DIR "/sys/kernel/debug"
@@ -74,7 +74,7 @@ enum {
 #define NF_NTH 4		/* fail the @b-th atomic allocation (fail-nth) */
 
 /* An actor's reply to a command. */
-struct nrep {
+struct netns_reply {
 	int64_t val;		/* the syscall's return value */
 	int err;		/* its errno, 0 on success */
 	int probe_armed;	/* the self-signal while armed: EAGAIN expected */
@@ -88,7 +88,7 @@ struct nrep {
  * the parent of the test process (the harness shares this state with it):
  * after a failed ASSERT, a crash or a timeout as after a pass.
  */
-struct nf_ctx {
+struct fault_context {
 	int nl;
 	int kmsg;
 	bool mounted;
@@ -99,7 +99,7 @@ struct nf_ctx {
 };
 
 FIXTURE(netns_fault) {
-	struct nf_ctx ctx;
+	struct fault_context ctx;
 };
 
 /* ---------------------------------------------------------------------
@@ -168,7 +168,7 @@ static int make_it_fail(pid_t pid, const char *val)
 	return err;
 }
 
-static void pid_add(struct nf_ctx *nf, pid_t pid)
+static void pid_add(struct fault_context *nf, pid_t pid)
 {
 	if (pid > 0 && nf->npids < MAX_PIDS)
 		nf->pids[nf->npids++] = pid;
@@ -178,7 +178,7 @@ static void pid_add(struct nf_ctx *nf, pid_t pid)
  * failslab_disarm - no more failures: probability 0, and make-it-fail 0 on
  * every task started (gone tasks are fine).  Safe to repeat.
  */
-static void failslab_disarm(struct nf_ctx *nf)
+static void failslab_disarm(struct fault_context *nf)
 {
 	int i;
 
@@ -200,7 +200,7 @@ static void failslab_arm(struct __test_metadata *_metadata)
 	ASSERT_STREQ("Y", v);
 	ASSERT_EQ(0, knob_read("ignore-gfp-wait", v, sizeof(v)));
 	ASSERT_STREQ("Y", v);
-	ASSERT_EQ(0, knob_write("times", i64s(FAILSLAB_TIMES)));
+	ASSERT_EQ(0, knob_write("times", i64_str(FAILSLAB_TIMES)));
 	ASSERT_EQ(0, knob_write("probability", "100"));
 }
 
@@ -208,7 +208,7 @@ static void failslab_arm(struct __test_metadata *_metadata)
  * Counters
  */
 
-static long lost_count(struct __test_metadata *_metadata, struct nf_ctx *nf)
+static long lost_count(struct __test_metadata *_metadata, struct fault_context *nf)
 {
 	struct audit_status st;
 
@@ -222,7 +222,7 @@ static bool netns_is(long want, long ms)
 {
 	long end = now_ms() + ms;
 
-	while (acid_stat("netns") != want) {
+	while (counter_read("netns") != want) {
 		if (now_ms() > end)
 			return false;
 		usleep(20000);
@@ -231,13 +231,13 @@ static bool netns_is(long want, long ms)
 }
 
 /* Poll until the three counters read their start values, for at most @ms. */
-static bool stats_back(struct nf_ctx *nf, long ms)
+static bool stats_back(struct fault_context *nf, long ms)
 {
 	long end = now_ms() + ms, t, o;
 
 	for (;;) {
-		if (!acid_stats(&t, &o) && t == nf->tasks0 && o == nf->objects0 &&
-		    acid_stat("netns") == nf->netns0)
+		if (!counters_read(&t, &o) && t == nf->tasks0 && o == nf->objects0 &&
+		    counter_read("netns") == nf->netns0)
 			return true;
 		if (now_ms() > end)
 			return false;
@@ -319,7 +319,7 @@ static void waiting_child(void)
  * the syscall and the probe (NF_ARM), or the syscall and the read of
  * fail-nth (NF_NTH) only.
  */
-static void netns_op(const struct tcmd *c, struct nrep *r)
+static void netns_op(const struct target_command *c, struct netns_reply *r)
 {
 	int mif = -1, nsfd = -1, nth = -1;
 	char path[64], nbuf[16];
@@ -399,8 +399,8 @@ static void actor_loop(int cfd, int rfd)
 	sigaddset(&rt, SIGRTMIN);
 	sigprocmask(SIG_BLOCK, &rt, NULL);
 	for (;;) {
-		struct nrep r = { 0 };
-		struct tcmd c;
+		struct netns_reply r = { 0 };
+		struct target_command c;
 
 		if (read(cfd, &c, sizeof(c)) != sizeof(c))
 			_exit(0);
@@ -425,7 +425,7 @@ static void actor_loop(int cfd, int rfd)
 }
 
 /* Start an actor, tagged with @id unless unset. */
-static pid_t actor_start(struct __test_metadata *_metadata, struct nf_ctx *nf,
+static pid_t actor_start(struct __test_metadata *_metadata, struct fault_context *nf,
 			 struct target *t, uint64_t id)
 {
 	ASSERT_LT(0, target_fork(t, actor_loop));
@@ -435,12 +435,12 @@ static pid_t actor_start(struct __test_metadata *_metadata, struct nf_ctx *nf,
 }
 
 /* Run @op (@a, @b) in actor @t; waits at most CALL_TIMEOUT_MS. */
-static struct nrep actor_call(struct nf_ctx *nf, struct target *t, int op, uint64_t a,
-			      uint64_t b)
+static struct netns_reply actor_call(struct fault_context *nf, struct target *t, int op, uint64_t a,
+				     uint64_t b)
 {
-	struct tcmd c = { .op = op, .a = a, .b = b };
+	struct target_command c = { .op = op, .a = a, .b = b };
 	struct pollfd pfd = { .fd = t->rep, .events = POLLIN };
-	struct nrep r = { .val = -1, .err = EPIPE };
+	struct netns_reply r = { .val = -1, .err = EPIPE };
 
 	if (write(t->cmd, &c, sizeof(c)) != sizeof(c))
 		return r;
@@ -458,10 +458,10 @@ static struct nrep actor_call(struct nf_ctx *nf, struct target *t, int op, uint6
 }
 
 /* Actor @t forks a child that waits; returns its pid. */
-static pid_t actor_child(struct __test_metadata *_metadata, struct nf_ctx *nf,
+static pid_t actor_child(struct __test_metadata *_metadata, struct fault_context *nf,
 			 struct target *t)
 {
-	struct nrep r = actor_call(nf, t, OP_FORK, 0, 0);
+	struct netns_reply r = actor_call(nf, t, OP_FORK, 0, 0);
 
 	ASSERT_EQ(0, r.err) TH_LOG("fork: %s", strerror(r.err));
 	return (pid_t)r.val;
@@ -484,10 +484,10 @@ static const char *op_name(int op)
  * failslab was in force during the window and is not any more.  Logs how
  * many allocations failslab failed.
  */
-static struct nrep armed_call(struct __test_metadata *_metadata, struct nf_ctx *nf,
-			      struct target *t, int op, uint64_t b)
+static struct netns_reply armed_call(struct __test_metadata *_metadata, struct fault_context *nf,
+				     struct target *t, int op, uint64_t b)
 {
-	struct nrep r;
+	struct netns_reply r;
 	long forced;
 
 	failslab_arm(_metadata);
@@ -511,7 +511,7 @@ static struct nrep armed_call(struct __test_metadata *_metadata, struct nf_ctx *
 
 FIXTURE_SETUP(netns_fault)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 	long t1, o1, n1, end;
 	char v[32];
 	size_t i;
@@ -519,7 +519,7 @@ FIXTURE_SETUP(netns_fault)
 	nf->nl = -1;
 	nf->kmsg = -1;
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-	nf->nl = audit_nl_open();
+	nf->nl = audit_netlink_open();
 	ASSERT_LE(0, nf->nl);
 
 	if (access(FAILSLAB_DIR "/probability", F_OK)) {
@@ -553,13 +553,13 @@ FIXTURE_SETUP(netns_fault)
 		lseek(nf->kmsg, 0, SEEK_END);
 
 	/* Start from settled counters (a previous test's exits may lag). */
-	ASSERT_EQ(0, acid_stats(&nf->tasks0, &nf->objects0));
-	nf->netns0 = acid_stat("netns");
-	end = now_ms() + REC_TIMEOUT_MS;
+	ASSERT_EQ(0, counters_read(&nf->tasks0, &nf->objects0));
+	nf->netns0 = counter_read("netns");
+	end = now_ms() + RECORD_TIMEOUT_MS;
 	for (;;) {
 		usleep(100000);
-		ASSERT_EQ(0, acid_stats(&t1, &o1));
-		n1 = acid_stat("netns");
+		ASSERT_EQ(0, counters_read(&t1, &o1));
+		n1 = counter_read("netns");
 		if (t1 == nf->tasks0 && o1 == nf->objects0 && n1 == nf->netns0)
 			break;
 		nf->tasks0 = t1;
@@ -576,7 +576,7 @@ FIXTURE_SETUP(netns_fault)
  * to come back to their start values.  The normal end of every test, and
  * its teardown.
  */
-static bool netns_fault_cleanup(struct nf_ctx *nf)
+static bool netns_fault_cleanup(struct fault_context *nf)
 {
 	size_t i;
 	int k;
@@ -591,23 +591,23 @@ static bool netns_fault_cleanup(struct nf_ctx *nf)
 	for (i = 1; i < NKNOBS; i++)
 		knob_write(failslab_knobs[i], nf->saved[i]);
 	knob_write("probability", nf->saved[0]);
-	return stats_back(nf, REC_TIMEOUT_MS);
+	return stats_back(nf, RECORD_TIMEOUT_MS);
 }
 
-static void expect_clean_end(struct __test_metadata *_metadata, struct nf_ctx *nf)
+static void expect_clean_end(struct __test_metadata *_metadata, struct fault_context *nf)
 {
 	long t = -1, o = -1;
 
 	EXPECT_TRUE(netns_fault_cleanup(nf));
-	acid_stats(&t, &o);
+	counters_read(&t, &o);
 	EXPECT_EQ(nf->tasks0, t);
 	EXPECT_EQ(nf->objects0, o);
-	EXPECT_EQ(nf->netns0, acid_stat("netns"));
+	EXPECT_EQ(nf->netns0, counter_read("netns"));
 }
 
 FIXTURE_TEARDOWN_PARENT(netns_fault)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 
 	if (!netns_fault_cleanup(nf))
 		TH_LOG("/proc/audit_containerid not back to its start values");
@@ -629,12 +629,12 @@ FIXTURE_TEARDOWN_PARENT(netns_fault)
  * syscall: the child is killed, @t goes back to netns @a.  Returns
  * whether the syscall worked.
  */
-static bool newnet_check(struct __test_metadata *_metadata, struct nf_ctx *nf,
-			 struct target *t, int op, const struct nrep *r, unsigned int n,
+static bool newnet_check(struct __test_metadata *_metadata, struct fault_context *nf,
+			 struct target *t, int op, const struct netns_reply *r, unsigned int n,
 			 uint64_t x, ino_t a, long n1)
 {
 	uint64_t got = 0;
-	struct nrep b;
+	struct netns_reply b;
 	pid_t c;
 
 	if (r->err) {
@@ -642,15 +642,16 @@ static bool newnet_check(struct __test_metadata *_metadata, struct nf_ctx *nf,
 		ASSERT_EQ(ENOMEM, r->err) TH_LOG("n=%u: %s", n, strerror(r->err));
 		ASSERT_EQ(0, r->nth_left) TH_LOG("n=%u: ENOMEM, nothing injected", n);
 		EXPECT_EQ(a, netns_ino(t->pid));
-		EXPECT_EQ(n1, acid_stat("netns")) TH_LOG("n=%u: counted after a failure", n);
+		EXPECT_EQ(n1, counter_read("netns")) TH_LOG("n=%u: counted after a failure", n);
 		return false;
 	}
 	if (op == OP_UNSHARE_NEWNET) {
 		EXPECT_NE(a, netns_ino(t->pid));
-		EXPECT_EQ(n1 + 1, acid_stat("netns")) TH_LOG("n=%u: not counted in its netns", n);
+		EXPECT_EQ(n1 + 1, counter_read("netns"))
+			TH_LOG("n=%u: not counted in its netns", n);
 		b = actor_call(nf, t, OP_SETNS, 0, getpid());
 		ASSERT_EQ(0, b.err) TH_LOG("n=%u: setns back: %s", n, strerror(b.err));
-		EXPECT_EQ(n1, acid_stat("netns")) TH_LOG("n=%u: back in A", n);
+		EXPECT_EQ(n1, counter_read("netns")) TH_LOG("n=%u: back in A", n);
 		return true;
 	}
 	c = (pid_t)r->val;
@@ -658,9 +659,9 @@ static bool newnet_check(struct __test_metadata *_metadata, struct nf_ctx *nf,
 	EXPECT_EQ(0, contid_get(c, &got));
 	EXPECT_EQ(x, got);
 	EXPECT_NE(netns_ino(t->pid), netns_ino(c));
-	EXPECT_EQ(n1 + 1, acid_stat("netns")) TH_LOG("n=%u: the child is not counted", n);
+	EXPECT_EQ(n1 + 1, counter_read("netns")) TH_LOG("n=%u: the child is not counted", n);
 	ASSERT_EQ(0, kill(c, SIGKILL));
-	EXPECT_TRUE(netns_is(n1, REC_TIMEOUT_MS)) TH_LOG("n=%u", n);
+	EXPECT_TRUE(netns_is(n1, RECORD_TIMEOUT_MS)) TH_LOG("n=%u", n);
 	return true;
 }
 
@@ -671,14 +672,14 @@ static bool newnet_check(struct __test_metadata *_metadata, struct nf_ctx *nf,
  * twice over; each result checked by newnet_check(), and the lost counter
  * must never move.
  */
-static void newnet_sweep(struct __test_metadata *_metadata, struct nf_ctx *nf,
+static void newnet_sweep(struct __test_metadata *_metadata, struct fault_context *nf,
 			 struct target *t, int op, uint64_t x, ino_t a, long n1)
 {
 	unsigned int n, calls[2] = { 0, 0 };
 	long lost0 = lost_count(_metadata, nf);
 	int pass, end, ok = 0;
 	char failed[256] = "";
-	struct nrep r;
+	struct netns_reply r;
 	size_t l;
 
 	r = armed_call(_metadata, nf, t, op, 0);
@@ -726,13 +727,13 @@ static void newnet_sweep(struct __test_metadata *_metadata, struct nf_ctx *nf,
  */
 TEST_F_TIMEOUT(netns_fault, fork_into_new_netns_allocates_nothing_atomic, 300)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid();
 	struct target t;
 	long n1;
 
 	actor_start(_metadata, nf, &t, x);
-	n1 = acid_stat("netns");
+	n1 = counter_read("netns");
 	ASSERT_EQ(nf->netns0 + 1, n1);
 	newnet_sweep(_metadata, nf, &t, OP_CLONE_NEWNET, x, netns_ino(t.pid), n1);
 	expect_clean_end(_metadata, nf);
@@ -746,7 +747,7 @@ TEST_F_TIMEOUT(netns_fault, fork_into_new_netns_allocates_nothing_atomic, 300)
  */
 TEST_F_TIMEOUT(netns_fault, unshare_new_netns_allocates_nothing_atomic, 300)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid();
 	struct target t;
 	long n1;
@@ -754,14 +755,14 @@ TEST_F_TIMEOUT(netns_fault, unshare_new_netns_allocates_nothing_atomic, 300)
 
 	actor_start(_metadata, nf, &t, x);
 	c = actor_child(_metadata, nf, &t);
-	n1 = acid_stat("netns");
+	n1 = counter_read("netns");
 	ASSERT_EQ(nf->netns0 + 1, n1);
 	newnet_sweep(_metadata, nf, &t, OP_UNSHARE_NEWNET, x, netns_ino(getpid()), n1);
 
 	/* The task alone keeps (A, x) once its child is gone. */
 	ASSERT_EQ(0, kill(c, SIGKILL));
-	EXPECT_TRUE(ns_left(c, REC_TIMEOUT_MS));
-	EXPECT_EQ(n1, acid_stat("netns"));
+	EXPECT_TRUE(ns_left(c, RECORD_TIMEOUT_MS));
+	EXPECT_EQ(n1, counter_read("netns"));
 	expect_clean_end(_metadata, nf);
 }
 
@@ -770,13 +771,13 @@ TEST_F_TIMEOUT(netns_fault, unshare_new_netns_allocates_nothing_atomic, 300)
  * (A, x) counted in the test's netns A, and an untagged actor @h alone in
  * a netns B of its own; returns B's inode in *@b.
  */
-static pid_t two_netns(struct __test_metadata *_metadata, struct nf_ctx *nf,
+static pid_t two_netns(struct __test_metadata *_metadata, struct fault_context *nf,
 		       struct target *t, uint64_t x, struct target *h, ino_t *b)
 {
-	struct nrep r;
+	struct netns_reply r;
 	pid_t c;
 
-	actor_start(_metadata, nf, h, CONTID_UNSET);
+	actor_start(_metadata, nf, h, AUDIT_CID_UNSET);
 	r = actor_call(nf, h, OP_UNSHARE_NEWNET, 0, 0);
 	ASSERT_EQ(0, r.err) TH_LOG("unshare(CLONE_NEWNET): %s", strerror(r.err));
 	*b = netns_ino(h->pid);
@@ -785,7 +786,7 @@ static pid_t two_netns(struct __test_metadata *_metadata, struct nf_ctx *nf,
 
 	actor_start(_metadata, nf, t, x);
 	c = actor_child(_metadata, nf, t);
-	ASSERT_EQ(nf->netns0 + 1, acid_stat("netns"));
+	ASSERT_EQ(nf->netns0 + 1, counter_read("netns"));
 	return c;
 }
 
@@ -798,23 +799,23 @@ static pid_t two_netns(struct __test_metadata *_metadata, struct nf_ctx *nf,
  */
 TEST_F_TIMEOUT(netns_fault, setns_failure_is_counted, 120)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid(), got = 0;
 	ino_t a = netns_ino(getpid()), b;
 	struct target t, h;
 	long n1, lost0;
-	struct nrep r;
+	struct netns_reply r;
 	pid_t c;
 
 	c = two_netns(_metadata, nf, &t, x, &h, &b);
-	n1 = acid_stat("netns");
+	n1 = counter_read("netns");
 	lost0 = lost_count(_metadata, nf);
 
 	r = armed_call(_metadata, nf, &t, OP_SETNS, h.pid);
 	ASSERT_EQ(0, r.err) TH_LOG("setns: %s", strerror(r.err));
 	ASSERT_EQ(b, netns_ino(t.pid));
 	EXPECT_EQ(lost0 + 1, lost_count(_metadata, nf)) TH_LOG("the miss was not counted");
-	EXPECT_EQ(n1, acid_stat("netns")) TH_LOG("an entry for B after a failed allocation?");
+	EXPECT_EQ(n1, counter_read("netns")) TH_LOG("an entry for B after a failed allocation?");
 	ASSERT_EQ(0, contid_get(t.pid, &got));
 	EXPECT_EQ(x, got);
 	if (nf->kmsg >= 0)
@@ -826,37 +827,37 @@ TEST_F_TIMEOUT(netns_fault, setns_failure_is_counted, 120)
 	r = actor_call(nf, &t, OP_SETNS, 0, getpid());
 	ASSERT_EQ(0, r.err) TH_LOG("setns back: %s", strerror(r.err));
 	ASSERT_EQ(a, netns_ino(t.pid));
-	EXPECT_EQ(n1, acid_stat("netns"));
+	EXPECT_EQ(n1, counter_read("netns"));
 	EXPECT_EQ(lost0 + 1, lost_count(_metadata, nf));
 	ASSERT_EQ(0, contid_get(t.pid, &got));
 	EXPECT_EQ(x, got);
 
 	/* The task itself is counted in A again. */
 	ASSERT_EQ(0, kill(c, SIGKILL));
-	EXPECT_TRUE(ns_left(c, REC_TIMEOUT_MS));
-	EXPECT_EQ(n1, acid_stat("netns")) TH_LOG("the task is not counted back in A");
+	EXPECT_TRUE(ns_left(c, RECORD_TIMEOUT_MS));
+	EXPECT_EQ(n1, counter_read("netns")) TH_LOG("the task is not counted back in A");
 	expect_clean_end(_metadata, nf);
 }
 
 /* The control: the same setns() without failslab counts the task in B. */
 TEST_F_TIMEOUT(netns_fault, setns_counts_task, 120)
 {
-	struct nf_ctx *nf = &self->ctx;
+	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid(), got = 0;
 	ino_t a = netns_ino(getpid()), b;
 	struct target t, h;
 	long n1, lost0;
-	struct nrep r;
+	struct netns_reply r;
 	pid_t c;
 
 	c = two_netns(_metadata, nf, &t, x, &h, &b);
-	n1 = acid_stat("netns");
+	n1 = counter_read("netns");
 	lost0 = lost_count(_metadata, nf);
 
 	r = actor_call(nf, &t, OP_SETNS, 0, h.pid);
 	ASSERT_EQ(0, r.err) TH_LOG("setns: %s", strerror(r.err));
 	ASSERT_EQ(b, netns_ino(t.pid));
-	EXPECT_EQ(n1 + 1, acid_stat("netns")) TH_LOG("not counted in B");
+	EXPECT_EQ(n1 + 1, counter_read("netns")) TH_LOG("not counted in B");
 	EXPECT_EQ(lost0, lost_count(_metadata, nf));
 	ASSERT_EQ(0, contid_get(t.pid, &got));
 	EXPECT_EQ(x, got);
@@ -864,12 +865,12 @@ TEST_F_TIMEOUT(netns_fault, setns_counts_task, 120)
 	r = actor_call(nf, &t, OP_SETNS, 0, getpid());
 	ASSERT_EQ(0, r.err) TH_LOG("setns back: %s", strerror(r.err));
 	ASSERT_EQ(a, netns_ino(t.pid));
-	EXPECT_EQ(n1, acid_stat("netns"));
+	EXPECT_EQ(n1, counter_read("netns"));
 	EXPECT_EQ(lost0, lost_count(_metadata, nf));
 
 	ASSERT_EQ(0, kill(c, SIGKILL));
-	EXPECT_TRUE(ns_left(c, REC_TIMEOUT_MS));
-	EXPECT_EQ(n1, acid_stat("netns")) TH_LOG("the task is not counted in A");
+	EXPECT_TRUE(ns_left(c, RECORD_TIMEOUT_MS));
+	EXPECT_EQ(n1, counter_read("netns")) TH_LOG("the task is not counted in A");
 	expect_clean_end(_metadata, nf);
 }
 

@@ -8,7 +8,7 @@
  * Not part of the normal run (TEST_GEN_PROGS): it fails on a kernel that has
  * the feature.  scripts/run-tests.sh boots build/out/bzImage-noacid for it.
  */
-#include "audit_nl.h"
+#include "common.h"
 #include "../kselftest_harness.h"
 
 FIXTURE(noacid) {
@@ -17,7 +17,7 @@ FIXTURE(noacid) {
 
 FIXTURE_SETUP(noacid)
 {
-	self->nl = audit_nl_open();
+	self->nl = audit_netlink_open();
 	ASSERT_LE(0, self->nl);
 }
 
@@ -43,24 +43,24 @@ TEST_F(noacid, field_refused_on_every_list)
 	static const uint32_t lists[] = {
 		AUDIT_FILTER_EXIT, AUDIT_FILTER_EXCLUDE, AUDIT_FILTER_USER,
 	};
-	struct arule r, plain;
+	struct rule_buffer r, plain;
 	size_t i;
 
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		arule_init(&r, lists[i], AUDIT_ALWAYS);
+		rule_init(&r, lists[i], AUDIT_ALWAYS);
 		if (lists[i] == AUDIT_FILTER_EXIT) {
-			arule_arch(&r);
-			arule_syscall(&r, __NR_uname);
+			rule_add_arch(&r);
+			rule_add_syscall(&r, __NR_uname);
 		}
-		arule_contid(&r, AUDIT_EQUAL, 42);
-		EXPECT_EQ(-EINVAL, arule_add(self->nl, &r)) TH_LOG("list %u", lists[i]);
+		rule_add_contid(&r, AUDIT_EQUAL, 42);
+		EXPECT_EQ(-EINVAL, audit_add_rule(self->nl, &r)) TH_LOG("list %u", lists[i]);
 	}
 	/* The same rule without the field is accepted: the refusal is the field's. */
-	arule_init(&plain, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-	arule_arch(&plain);
-	arule_syscall(&plain, __NR_uname);
-	ASSERT_EQ(0, arule_add(self->nl, &plain));
-	EXPECT_EQ(0, arule_del(self->nl, &plain));
+	rule_init(&plain, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	rule_add_arch(&plain);
+	rule_add_syscall(&plain, __NR_uname);
+	ASSERT_EQ(0, audit_add_rule(self->nl, &plain));
+	EXPECT_EQ(0, audit_del_rule(self->nl, &plain));
 }
 
 TEST(no_proc_file)
