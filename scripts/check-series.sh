@@ -75,6 +75,23 @@ else
 	fail=1
 fi
 
+# The layout guard of the bindgen patch must catch the bug it fixes: without
+# the --opaque-type for sched_statistics the Rust bindings must not build.
+cp "$top/build/kbuild/.config" "$obj/.config"
+"${kmake[@]}" olddefconfig >/dev/null
+sed -i 's/^--opaque-type sched_statistics$//' "$wt/rust/bindgen_parameters"
+if "${kmake[@]}" rust/ >"$obj/log" 2>&1; then
+	echo "FAIL the bindgen layout guard: the bindings built without the fix"
+	fail=1
+elif grep -q 'bindgen lays out task_struct.pid unlike C' "$obj/log"; then
+	echo "ok   the bindgen layout guard fails the build without the fix"
+else
+	echo "FAIL the bindgen layout guard: the build failed for another reason"
+	grep -E 'error' "$obj/log" | head -5
+	fail=1
+fi
+git -C "$wt" checkout -q rust/bindgen_parameters
+
 added=$(git -C "$wt" diff --numstat base HEAD -- '*.c' '*.h' | awk '{n += $1} END {print n}')
 if [ "$added" -le 600 ]; then
 	echo "ok   the series adds $added lines of C and headers (at most 600)"
