@@ -16,6 +16,7 @@ use kernel::uaccess::UserSlice;
 use crate::contid::chain_matches;
 use crate::object::{ContainerObject, OBJECTS};
 use crate::proc::{self, OpenFile};
+use crate::record::EventContext;
 use crate::task::{self, ForkGuard, RcuGuard};
 use crate::{netns, record, slot};
 
@@ -138,8 +139,15 @@ unsafe extern "C" fn contid_log_info(
     obj: *mut bindings::audit_contobj,
     rec: c_int,
 ) -> bool {
-    // SAFETY: The caller's reference keeps the object valid for the call.
-    record::log_info(ctx, unsafe { ContainerObject::from_handle(obj) }, rec)
+    // SAFETY: The caller's reference keeps the object valid for the call,
+    // and `ctx` is the audit context of the event being logged.
+    let (obj, ctx) = unsafe {
+        (
+            ContainerObject::from_handle(obj),
+            EventContext::from_raw(ctx),
+        )
+    };
+    record::log_info(&ctx, obj, rec)
 }
 
 /// `tsk` moves to namespace `net`.
@@ -175,8 +183,11 @@ unsafe extern "C" fn contid_log_net_info(
     rec: c_int,
 ) -> bool {
     let _rcu = RcuGuard::new();
+    // SAFETY: `ctx` is the packet event's local audit context, valid for the
+    // call.
+    let ctx = unsafe { EventContext::from_raw(ctx) };
     // SAFETY: A live namespace, in an RCU read-side critical section.
-    unsafe { record::log_net_info(ctx, net, rec) }
+    unsafe { record::log_net_info(&ctx, net, rec) }
 }
 
 /// Does `contid` match `tsk`'s chain?

@@ -71,14 +71,15 @@ unsafe impl Sync for Member {}
 unsafe impl Send for Member {}
 
 impl Member {
-    /// A member of `net` (null for an orphan) without object and tasks.
-    pub(crate) const fn new(net: *mut bindings::net) -> Self {
+    /// A member without namespace (an orphan until listed), object and
+    /// tasks.
+    pub(crate) const fn new() -> Self {
         Self {
             rcu: Opaque::uninit(),
             next: AtomicPtr::new(ptr::null_mut()),
             pprev: AtomicPtr::new(ptr::null_mut()),
             obj: AtomicPtr::new(ptr::null_mut()),
-            net,
+            net: ptr::null_mut(),
             tasks: AtomicUsize::new(0),
         }
     }
@@ -209,9 +210,12 @@ impl NetContids {
         })
     }
 
-    /// Lists `m` first.  Under the lock.
-    fn link(&self, m: *mut Member) {
-        // SAFETY: `m` is a valid member that is not listed.
+    /// Lists `m` first and gives up the box to the list, which frees it
+    /// an RCU grace period after unlinking it.  Under the lock.
+    fn link(&self, m: KBox<Member>) -> &Member {
+        let m = KBox::into_raw(m);
+        // SAFETY: `m` comes from a live box that the list now owns; it stays
+        // valid until it is unlinked and a grace period has passed.
         let mr = unsafe { &*m };
         let first = self.head.load(Ordering::Relaxed);
         mr.next.store(first, Ordering::Relaxed);
@@ -224,6 +228,7 @@ impl NetContids {
         }
         // Release: readers that find `m` see it initialised.
         self.head.store(m, Ordering::Release);
+        mr
     }
 
     /// Unlinks `m`.  Under the lock; readers may still see it for a grace
@@ -245,7 +250,11 @@ impl NetContids {
     /// Counts a task of `obj` in this namespace: joins the member of `obj`,
     /// or claims a spare, or lists `spare` (allocated by the caller) or,
     /// with `gfp`, a member allocated here.  `None` if none of them exists.
-    fn join<'a>(
+    ///
+    /// # Safety
+    ///
+    /// `net` is the live namespace whose state `self` is.
+    unsafe fn join<'a>(
         &'a self,
         net: *mut bindings::net,
         obj: &ContainerObject,
@@ -267,17 +276,12 @@ impl NetContids {
             let m: &Member = match free {
                 Some(m) => m,
                 None => {
-                    let new = match spare.take() {
-                        Some(mut s) => {
-                            s.net = net;
-                            s
-                        }
-                        None => KBox::new(Member::new(net), gfp?).ok()?,
+                    let mut new = match spare.take() {
+                        Some(s) => s,
+                        None => KBox::new(Member::new(), gfp?).ok()?,
                     };
-                    let raw = KBox::into_raw(new);
-                    self.link(raw);
-                    // SAFETY: Just listed; freed only after it is unlinked.
-                    unsafe { &*raw }
+                    new.net = net;
+                    self.link(new)
                 }
             };
             // INVARIANT: A listed member with an object holds a reference.
@@ -329,7 +333,8 @@ pub(crate) unsafe fn join<'a>(
     // SAFETY: `net` is not null, hence live, and the pernet operations are
     // registered (the caller's guarantees).
     let state = unsafe { NetContids::of(net) };
-    match state.join(net, obj, spare, gfp) {
+    // SAFETY: `state` is the state of `net`, which is live.
+    match unsafe { state.join(net, obj, spare, gfp) } {
         Some(m) => m,
         None => {
             lost(c"audit_containerid: contid not attributed to a netns");
@@ -430,8 +435,11 @@ unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
     if crate::task::has_slot(kernel::current!()) {
         // Out of memory: no spare, and the fork or unshare that follows
         // counts the loss.
-        if let Ok(spare) = KBox::new(Member::new(net), GFP_KERNEL) {
-            state.locked(|| state.link(KBox::into_raw(spare)));
+        if let Ok(mut spare) = KBox::new(Member::new(), GFP_KERNEL) {
+            spare.net = net;
+            state.locked(|| {
+                state.link(spare);
+            });
         }
     }
     0

@@ -139,7 +139,7 @@ impl ContainerObject {
                 owner: ManuallyDrop::new(owner.group_leader().into()),
                 parent: ManuallyDrop::new(parent.cloned()),
                 user_ns: ManuallyDrop::new(UserNs::of_task(target)),
-                orphan: Member::new(ptr::null_mut()),
+                orphan: Member::new(),
             },
         );
         obj.orphan.init_orphan(&obj);

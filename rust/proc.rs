@@ -10,7 +10,7 @@ use kernel::types::ARef;
 
 use crate::contid::{format_decimal, ContainerId, ParseError, CONTID_UNSET};
 use crate::netns::Member;
-use crate::object::ContainerObject;
+use crate::object::{ContainerObject, UserNs};
 use crate::task::{self, RcuGuard, TargetGuard};
 use crate::{record, registry, slot};
 
@@ -47,11 +47,16 @@ impl OpenFile {
         Self(file)
     }
 
-    /// Does the file's opener have `cap` in `ns`, and does current?
-    fn both_capable(&self, ns: *mut bindings::user_namespace) -> bool {
+    /// Do the file's opener and current have `CAP_AUDIT_CONTROL` in `ns`
+    /// (`None`: the initial user namespace)?
+    fn both_capable(&self, ns: Option<&UserNs>) -> bool {
         let cap = bindings::CAP_AUDIT_CONTROL as i32;
-        // SAFETY: `ns` is a live user namespace (the initial one, or one an
-        // object holds a reference on) and the file is open (type
+        let ns = ns.map_or(
+            core::ptr::addr_of_mut!(bindings::init_user_ns),
+            UserNs::as_ptr,
+        );
+        // SAFETY: `ns` is a live user namespace (the initial one, or one
+        // `UserNs` holds a reference on) and the file is open (type
         // invariant); both functions only inspect credentials.
         unsafe { bindings::ns_capable(ns, cap) && bindings::file_ns_capable(self.0, ns, cap) }
     }
@@ -63,11 +68,11 @@ impl OpenFile {
 /// user namespace it created itself, or that opened the file for a
 /// privileged program, must not be able to forge one.
 fn privilege(file: &OpenFile) -> Result<Privilege> {
-    if file.both_capable(core::ptr::addr_of_mut!(bindings::init_user_ns)) {
+    if file.both_capable(None) {
         return Ok(Privilege::Host);
     }
     let mine = slot::object_of(kernel::current!()).ok_or(EPERM)?;
-    if file.both_capable(mine.user_ns().as_ptr()) {
+    if file.both_capable(Some(mine.user_ns())) {
         Ok(Privilege::Nested(mine))
     } else {
         Err(EPERM)
@@ -169,7 +174,7 @@ fn set(file: &OpenFile, target: &Task, value: u64) -> Result<Option<ARef<Contain
 
     // A member for the target's namespace, allocated before any lock is
     // taken, in case the namespace has none for the object yet.
-    let mut spare = Some(KBox::new(Member::new(core::ptr::null_mut()), GFP_KERNEL)?);
+    let mut spare = Some(KBox::new(Member::new(), GFP_KERNEL)?);
     let registry = registry::get()?;
 
     // References dropped only after the registry lock is released, since

@@ -14,6 +14,37 @@ use kernel::ffi::c_int;
 
 use crate::object::ContainerObject;
 
+/// The audit context of the event a record goes to: a syscall's, a local
+/// one the C side allocated, or none (a standalone event).
+///
+/// # Invariants
+///
+/// `self.0` is null or an audit context, valid while the value lives.
+pub(crate) struct EventContext(*mut bindings::audit_context);
+
+impl EventContext {
+    /// A standalone event.
+    const NONE: Self = Self(core::ptr::null_mut());
+
+    /// Wraps a context from the C side.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` is null or an audit context that stays valid while the value
+    /// lives.
+    pub(crate) unsafe fn from_raw(ctx: *mut bindings::audit_context) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self(ctx)
+    }
+
+    /// The context of current's syscall, or none outside one.
+    fn current() -> Self {
+        // INVARIANT: Current's context lives as long as current does, and
+        // the value cannot leave this thread (a raw pointer is not `Send`).
+        Self(crate::task::current_audit_context())
+    }
+}
+
 /// An audit record being built; ended (queued) when dropped.
 ///
 /// # Invariants
@@ -25,10 +56,10 @@ impl Record {
     /// Starts a record of type `ty` in the event of `ctx` (or a standalone
     /// event when `ctx` is null).  `None` when audit drops it (disabled,
     /// filtered out by an exclude rule, or out of memory).
-    fn start(ctx: *mut bindings::audit_context, ty: u32, gfp: bindings::gfp_t) -> Option<Self> {
-        // SAFETY: `audit_log_start` accepts any context pointer it gave out,
-        // or null; callers pass flags that fit their context.
-        let ab = unsafe { bindings::audit_log_start(ctx, gfp, ty as c_int) };
+    fn start(ctx: &EventContext, ty: u32, gfp: bindings::gfp_t) -> Option<Self> {
+        // SAFETY: `ctx.0` is null or a valid context (its type invariant);
+        // callers pass flags that fit their context.
+        let ab = unsafe { bindings::audit_log_start(ctx.0, gfp, ty as c_int) };
         // INVARIANT: A started buffer, if not null.
         (!ab.is_null()).then_some(Self(ab))
     }
@@ -83,7 +114,7 @@ fn audit_enabled() -> bool {
 /// Logs a CONTAINER record `op=<op>[ opid=<pid>] contid=<id>
 /// old-contid=<chain> res=<0|1>` into the event of `ctx`.
 fn log_op(
-    ctx: *mut bindings::audit_context,
+    ctx: &EventContext,
     op: &str,
     opid: Option<i32>,
     contid: u64,
@@ -110,17 +141,12 @@ fn log_op(
 /// Logs a set attempt: `op=set opid=<pid> contid=<id> old-contid=<chain>
 /// res=<0|1>`, in the event of the writer's syscall.
 pub(crate) fn log_set(opid: i32, contid: u64, old: Option<&ContainerObject>, ok: bool) {
-    let ctx = crate::task::current_audit_context();
-    log_op(ctx, "set", Some(opid), contid, old, ok);
+    log_op(&EventContext::current(), "set", Some(opid), contid, old, ok);
 }
 
 /// Logs `record=<n> contid=<chain>` into the event of `ctx`; true if a
 /// record was emitted.
-pub(crate) fn log_info(
-    ctx: *mut bindings::audit_context,
-    obj: &ContainerObject,
-    record: i32,
-) -> bool {
+pub(crate) fn log_info(ctx: &EventContext, obj: &ContainerObject, record: i32) -> bool {
     let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_KERNEL)
     else {
         return false;
@@ -133,7 +159,7 @@ pub(crate) fn log_info(
 /// `op=drop contid=<id> old-contid=<chain> res=1`.
 pub(crate) fn log_drop(obj: &ContainerObject) {
     let id = obj.id().get();
-    log_op(core::ptr::null_mut(), "drop", None, id, Some(obj), true);
+    log_op(&EventContext::NONE, "drop", None, id, Some(obj), true);
 }
 
 /// The chains of every object with tasks in a namespace, comma-joined.
@@ -174,7 +200,7 @@ impl fmt::Display for NetChains {
 /// `net` is a live namespace and the caller is in an RCU read-side
 /// critical section.
 pub(crate) unsafe fn log_net_info(
-    ctx: *mut bindings::audit_context,
+    ctx: &EventContext,
     net: *mut bindings::net,
     record: i32,
 ) -> bool {
