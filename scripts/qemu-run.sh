@@ -9,7 +9,8 @@
 # ACID_KERNEL (another bzImage), ACID_INITRD (another initramfs), ACID_APPEND (more kernel command line),
 # ACID_TIMEOUT (seconds, default 600), ACID_QEMU_EXTRA (more
 # QEMU options, e.g. "-icount shift=0,sleep=off").  The guest's console goes
-# to stdout.  A kernel panic, oops, BUG or lockdep splat, or a guest that
+# to stdout.  A kernel panic, oops, BUG (KASAN included), WARNING (refcount
+# included), UBSAN or kmemleak report, lockdep splat, or a guest that
 # does not finish in time, is a failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,7 +84,7 @@ timeout --foreground "$timeout_s" "${qemu[@]}" </dev/null | tee "$log" | sed -u 
 qrc=${PIPESTATUS[0]}
 set -e
 rc=$(sed -n 's/.*=== ACID-EXIT \([0-9]*\) ===.*/\1/p' "$log" | tail -1)
-bad=$(grep -E "Kernel panic|Oops:|BUG:|WARNING:|possible circular locking|inconsistent lock state|suspicious RCU usage|general protection fault" "$log" | head -5 || true)
+bad=$(grep -E "Kernel panic|Oops:|BUG:|WARNING:|possible circular locking|inconsistent lock state|suspicious RCU usage|general protection fault|UBSAN:|suspected memory leak" "$log" | head -5 || true)
 rm -f "$log"
 if [ -n "$bad" ]; then
 	echo "qemu-run: FAIL: the kernel reported:" >&2
