@@ -276,15 +276,21 @@ unsafe fn release(this: NonNull<ContainerObject>) {
     if let Ok(reg) = registry::get() {
         reg.lock().remove(obj);
     }
-    // SAFETY: The fields are taken once, here (type invariant); concurrent
+    // SAFETY: The fields are read out once, here (type invariant), without
+    // a `&mut` that would alias the readers' shared references; concurrent
     // RCU readers only read them, and the parent stays valid for them: its
-    // own release, if this drops its last reference, frees it only after a
+    // own release, if this drops the last reference, frees it only after a
     // grace period that starts now.
-    unsafe {
-        drop(ManuallyDrop::take(&mut (*p).parent));
-        drop(ManuallyDrop::take(&mut (*p).owner));
-        drop(ManuallyDrop::take(&mut (*p).user_ns));
-    }
+    let (parent, owner, user_ns) = unsafe {
+        (
+            ptr::read(ptr::addr_of!((*p).parent)),
+            ptr::read(ptr::addr_of!((*p).owner)),
+            ptr::read(ptr::addr_of!((*p).user_ns)),
+        )
+    };
+    drop(ManuallyDrop::into_inner(parent));
+    drop(ManuallyDrop::into_inner(owner));
+    drop(ManuallyDrop::into_inner(user_ns));
     // SAFETY: `rcu` is ours and not queued yet; `free_rcu` frees the
     // allocation once readers are done with it.
     unsafe { bindings::call_rcu(obj.rcu.get(), Some(free_rcu)) };
