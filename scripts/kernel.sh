@@ -3,7 +3,8 @@
 #
 #   scripts/kernel.sh prepare   extract Debian's linux-source-6.12 and apply patches/linux-6.12
 #   scripts/kernel.sh config    allnoconfig + the feature's config fragment (the selftests')
-#                               + the QEMU guest's (scripts/guest/config)
+#                               + the QEMU guest's (scripts/guest/config) + the test
+#                               kernel's debug options (scripts/guest/config-debug)
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
 #   scripts/kernel.sh noacid    a second, small bzImage of the same tree with
 #                               CONFIG_AUDIT_CONTAINERID off (build/out/bzImage-noacid)
@@ -18,7 +19,8 @@ src=$top/build/linux-source-6.12
 obj=$top/build/kbuild
 series_dir=$top/patches/linux-6.12
 # What the feature and its tests need, and what the guest (boot, debug) needs.
-fragments=("$top/tools/testing/selftests/audit_containerid/config" "$top/scripts/guest/config")
+fragments=("$top/tools/testing/selftests/audit_containerid/config" "$top/scripts/guest/config"
+	"$top/scripts/guest/config-debug")
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -79,7 +81,7 @@ config() {
 	if [ -f "$obj/.config" ] && cat "${fragments[@]}" | cmp -s - "$stamp"; then
 		return 0
 	fi
-	echo "kernel: configuring (allnoconfig + audit_containerid/config + guest/config)"
+	echo "kernel: configuring (allnoconfig + audit_containerid/config + guest/config + guest/config-debug)"
 	"${kmake[@]}" allnoconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
 	"${kmake[@]}" olddefconfig >/dev/null

@@ -349,9 +349,8 @@ TEST_F(integrity, no_info_for_excluded_user_message)
  * Item 6: a set racing the exit of its target
  */
 
-#ifndef RACE_ITERATIONS
-#define RACE_ITERATIONS 10000
-#endif
+/* make check races 2,000 times, make stress (ACID_STRESS=1) 10,000. */
+#define RACE_ITERATIONS stress_scale(2000, 10000)
 /* Levels between the owner of the racer's contid and the racer. */
 #ifndef RACE_DEPTH
 #define RACE_DEPTH 16
@@ -378,11 +377,11 @@ struct race {
 static void race_loop(struct race *r)
 {
 	pid_t me = getpid();
-	int i;
+	unsigned long i, n = RACE_ITERATIONS;
 
 	srand(r->seed);
 	r->bound = 1024;
-	for (i = 1; i <= RACE_ITERATIONS; i++) {
+	for (i = 1; i <= n; i++) {
 		unsigned long spins = (unsigned long)rand() % r->bound;
 		int mode = rand() % 16, fd, e;
 		const char *s = u64_str(random_contid());
@@ -518,7 +517,7 @@ TEST_F_TIMEOUT(integrity, set_racing_exit, 900)
 	close(p[1]);
 	ASSERT_EQ(top, waitpid(top, &status, 0));
 	ASSERT_EQ(0, counters_read(&t, &o));
-	TH_LOG("%d iterations in %ld ms: %ld set, %ld EBUSY, %ld ESRCH, %ld other",
+	TH_LOG("%lu iterations in %ld ms: %ld set, %ld EBUSY, %ld ESRCH, %ld other",
 	       RACE_ITERATIONS, now_ms() - start, r->won, r->busy, r->gone, r->other);
 	TH_LOG("final spin bound %lu; right after: tasks %+ld objects %+ld", r->bound,
 	       t - self->base_tasks, o - self->base_objects);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small utilities of the selftests: printable integers, random contids,
- * a monotonic clock in milliseconds.
+ * a monotonic clock in milliseconds, iteration counts and seeds.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <sys/random.h>
 
@@ -53,4 +55,39 @@ long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+unsigned long stress_scale(unsigned long check, unsigned long stress)
+{
+	const char *v = getenv("ACID_STRESS");
+
+	return v && strcmp(v, "1") == 0 ? stress : check;
+}
+
+uint64_t test_seed(uint64_t fallback)
+{
+	const char *v = getenv("ACID_SEED");
+	char *end;
+	uint64_t seed;
+
+	if (!v || !*v)
+		return fallback;
+	errno = 0;
+	seed = strtoull(v, &end, 0);
+	if (errno || *end) {
+		fprintf(stderr, "ACID_SEED=%s is not a number; using %" PRIu64 "\n", v, fallback);
+		return fallback;
+	}
+	return seed;
+}
+
+uint64_t rng_next(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
 }

@@ -22,4 +22,25 @@ uint64_t random_contid(void);
 /* now_ms() - CLOCK_MONOTONIC in milliseconds. */
 long now_ms(void);
 
+/*
+ * stress_scale() - @check in a normal run (make check), @stress when the
+ * environment has ACID_STRESS=1 (make stress): the iteration counts of the
+ * races, sweeps and fuzzing.
+ */
+unsigned long stress_scale(unsigned long check, unsigned long stress);
+
+/*
+ * test_seed() - the seed of a randomized test: ACID_SEED from the
+ * environment, else @fallback (a fixed seed: make check replays the same
+ * inputs).  Print it so that a failure replays with ACID_SEED=<seed>.
+ */
+uint64_t test_seed(uint64_t fallback);
+
+/*
+ * rng_next() - the next value of a xorshift64* generator in *@state (seeded
+ * with test_seed(); never 0): the same seed gives the same sequence on every
+ * host, unlike rand().
+ */
+uint64_t rng_next(uint64_t *state);
+
 #endif /* AUDIT_CONTAINERID_UTIL_H */
