@@ -4,7 +4,8 @@
 #   make demo    boot the kernel and show a contid being set, recorded and filtered
 #   make shell   boot the guest with an interactive root shell
 #   make run SCRIPT=file | CMD='...'   run a script or a command in the guest
-#   make bench   compare configurations under QEMU -icount
+#   make bench   compare configurations under QEMU -icount (production kernel)
+#   make stress  the races, fuzzers and fault sweeps at full count (test kernel)
 #
 # Build outputs live under build/ (final artifacts in build/out/).
 
@@ -16,7 +17,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel kernel-noacid module selftests audit samples initramfs check demo shell run bench \
+.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod stress module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -29,6 +30,9 @@ kernel: setup
 
 kernel-noacid: kernel
 	@scripts/kernel.sh noacid
+
+kernel-prod: kernel
+	@scripts/kernel.sh prod
 
 module: kernel
 	@echo "module: building audit_containerid.ko"
@@ -49,8 +53,14 @@ initramfs: module selftests audit samples
 	@echo "initramfs: packing build/out/initramfs.cpio.gz"
 	@scripts/initramfs.sh
 
+initramfs-prod: kernel-prod selftests audit samples
+	@scripts/initramfs.sh prod
+
 check: initramfs kernel-noacid
 	@scripts/run-tests.sh
+
+stress: initramfs
+	@scripts/stress.sh
 
 demo: initramfs
 	@scripts/qemu-run.sh job samples/demo.sh
@@ -64,8 +74,8 @@ run: initramfs
 		scripts/qemu-run.sh job $$f; rc=$$?; rm -f $$f; exit $$rc; \
 	else echo "usage: make run SCRIPT=file | CMD='command'" >&2; exit 2; fi
 
-bench: initramfs
-	@scripts/bench.sh
+bench: initramfs-prod
+	@ACID_KERNEL=$(OUT)/prod/bzImage ACID_INITRD=$(OUT)/prod/initramfs.cpio.gz scripts/bench.sh
 
 rustfmt:
 	@rustfmt --config-path $(KSRC)/.rustfmt.toml --edition 2021 --check \

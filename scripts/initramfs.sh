@@ -1,10 +1,23 @@
 #!/bin/bash
 # Pack the guest initramfs: busybox, the module, the audit tools, the
 # selftests and the guest init.  Output: build/out/initramfs.cpio.gz
+#
+#   scripts/initramfs.sh        for the test kernel (build/kbuild)
+#   scripts/initramfs.sh prod   for the production kernel of make bench:
+#                               build/out/prod/initramfs.cpio.gz
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/out
 root=$top/build/initramfs
+kobj=$top/build/kbuild
+module=$out/audit_containerid.ko
+dest=$out/initramfs.cpio.gz
+if [ "${1:-}" = prod ]; then
+	root=$top/build/initramfs-prod
+	kobj=$top/build/kbuild-prod
+	module=$out/prod/audit_containerid.ko
+	dest=$out/prod/initramfs.cpio.gz
+fi
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,etc/audit/rules.d,proc,sys,dev,tmp,run,var/log/audit,guest,selftests,root}
 
@@ -15,13 +28,13 @@ done
 
 ln -s ../run "$root/var/run"
 install -m 0755 "$top/scripts/guest/init" "$root/init"
-cp "$out/audit_containerid.ko" "$root/lib/modules/"
+cp "$module" "$root/lib/modules/"
 # In-tree modules the tests load (netfilter targets built as modules, as
 # distributions build them), from the kernel build.
 mkdir -p "$root/lib/modules/kernel"
 for ko in net/netfilter/xt_AUDIT.ko net/netfilter/nft_log.ko; do
-	if [ -f "$top/build/kbuild/$ko" ]; then
-		cp "$top/build/kbuild/$ko" "$root/lib/modules/kernel/"
+	if [ -f "$kobj/$ko" ]; then
+		cp "$kobj/$ko" "$root/lib/modules/kernel/"
 	fi
 done
 for t in auditctl ausearch auditd; do
@@ -69,5 +82,5 @@ GR
 echo "hosts: files" > "$root/etc/nsswitch.conf"
 echo "127.0.0.1 localhost" > "$root/etc/hosts"
 
-(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/initramfs.cpio.gz.tmp"
-mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$dest.tmp"
+mv "$dest.tmp" "$dest"

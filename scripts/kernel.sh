@@ -6,6 +6,8 @@
 #                               + the QEMU guest's (scripts/guest/config) + the test
 #                               kernel's debug options (scripts/guest/config-debug)
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
+#   scripts/kernel.sh prod      the production kernel and module of make bench: the same
+#                               configuration without the debug options (build/out/prod/)
 #   scripts/kernel.sh noacid    a second, small bzImage of the same tree with
 #                               CONFIG_AUDIT_CONTAINERID off (build/out/bzImage-noacid)
 #
@@ -74,27 +76,36 @@ prepare() {
 	echo "$want" > "$top/build/.series-applied"
 }
 
-config() {
-	mkdir -p "$obj"
+# configure OBJ WHAT FRAGMENT...: allnoconfig + the fragments in OBJ, unless
+# they are what OBJ was last configured with; every =y must hold.
+configure() {
+	local o=$1 what=$2
+	shift 2
+	local make_o=(make -s -C "$src" O="$o" LLVM=-19 RUSTC=/usr/bin/rustc)
+	mkdir -p "$o"
 	# The stamp is the fragments as last merged, one after the other.
-	local stamp=$obj/.config-fragment
-	if [ -f "$obj/.config" ] && cat "${fragments[@]}" | cmp -s - "$stamp"; then
+	local stamp=$o/.config-fragment
+	if [ -f "$o/.config" ] && cat "$@" | cmp -s - "$stamp"; then
 		return 0
 	fi
-	echo "kernel: configuring (allnoconfig + audit_containerid/config + guest/config + guest/config-debug)"
-	"${kmake[@]}" allnoconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
-	"${kmake[@]}" olddefconfig >/dev/null
+	echo "kernel: configuring $what (allnoconfig + ${*#"$top/"})"
+	"${make_o[@]}" allnoconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" "$@" >/dev/null
+	"${make_o[@]}" olddefconfig >/dev/null
 	local missing
-	missing=$(grep -h -E '^CONFIG_[A-Z0-9_]+=y' "${fragments[@]}" | while read -r line; do
-		grep -qx "$line" "$obj/.config" || echo "$line"
+	missing=$(grep -h -E '^CONFIG_[A-Z0-9_]+=y' "$@" | while read -r line; do
+		grep -qx "$line" "$o/.config" || echo "$line"
 	done)
 	if [ -n "$missing" ]; then
 		echo "kernel: ERROR: the configuration lacks:" $missing >&2
-		"${kmake[@]}" rustavailable >&2 || true
+		"${make_o[@]}" rustavailable >&2 || true
 		exit 1
 	fi
-	cat "${fragments[@]}" > "$stamp"
+	cat "$@" > "$stamp"
+}
+
+config() {
+	configure "$obj" "the test kernel" "${fragments[@]}"
 }
 
 build() {
@@ -124,6 +135,25 @@ noacid() {
 	"${nmake[@]}" bzImage
 	mkdir -p "$top/build/out"
 	cp "$nobj/arch/x86/boot/bzImage" "$top/build/out/bzImage-noacid"
+}
+
+# The production kernel of make bench: the test kernel's configuration
+# without its debug options (scripts/guest/config-debug), and the module
+# built against it from a copy of the sources (the module's own build in
+# the project directory belongs to the test kernel).
+prod() {
+	local pobj=$top/build/kbuild-prod mod=$top/build/mod-prod
+	local pmake=(make -s -C "$src" O="$pobj" LLVM=-19 RUSTC=/usr/bin/rustc -j"$jobs")
+	configure "$pobj" "the production kernel" "${fragments[@]:0:2}"
+	echo "kernel: building the production bzImage"
+	"${pmake[@]}" bzImage modules
+	mkdir -p "$mod"
+	(cd "$top" && git ls-files -z Kbuild rust) |
+		rsync -a --from0 --files-from=- "$top/" "$mod/"
+	"${pmake[@]}" M="$mod" modules
+	mkdir -p "$top/build/out/prod"
+	cp "$pobj/arch/x86/boot/bzImage" "$top/build/out/prod/bzImage"
+	cp "$mod/audit_containerid.ko" "$top/build/out/prod/"
 }
 
 for step in "$@"; do
