@@ -54,5 +54,13 @@ for t in /guest/tests/*.sh; do
 	idle "$name"
 done
 
+# After the whole suite kmemleak must find nothing unreferenced.
+. /guest/lib/kmemleak.sh
+if kmemleak_clean; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
