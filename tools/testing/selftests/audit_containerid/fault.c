@@ -19,13 +19,19 @@ static const char *const failslab_knobs[FAILSLAB_NKNOBS] = {
 	"probability", "interval", "times", "space", "task-filter", "ignore-gfp-wait", "verbose",
 };
 
-int failslab_knob_write(const char *name, const char *val)
+static const char *const page_knobs[FAIL_PAGE_ALLOC_NKNOBS] = {
+	"probability", "interval", "times", "space", "task-filter", "ignore-gfp-wait",
+	"ignore-gfp-highmem", "min-order", "verbose",
+};
+
+/* A knob of the fault attribute in debugfs directory @dir. */
+static int knob_write(const char *dir, const char *name, const char *val)
 {
 	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), FAILSLAB_DIR "/%s", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
@@ -36,13 +42,13 @@ int failslab_knob_write(const char *name, const char *val)
 	return (size_t)n == strlen(val) ? 0 : EIO;
 }
 
-int failslab_knob_read(const char *name, char *buf, size_t len)
+static int knob_read(const char *dir, const char *name, char *buf, size_t len)
 {
 	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), FAILSLAB_DIR "/%s", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
@@ -53,6 +59,16 @@ int failslab_knob_read(const char *name, char *buf, size_t len)
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
+}
+
+int failslab_knob_write(const char *name, const char *val)
+{
+	return knob_write(FAILSLAB_DIR, name, val);
+}
+
+int failslab_knob_read(const char *name, char *buf, size_t len)
+{
+	return knob_read(FAILSLAB_DIR, name, buf, len);
 }
 
 long failslab_knob_long(const char *name)
@@ -66,16 +82,85 @@ long failslab_knob_long(const char *name)
 
 int failslab_stack_filter(unsigned long start, unsigned long end)
 {
-	char v[32];
-	int err;
+	const char *dirs[] = { FAILSLAB_DIR, FAIL_PAGE_ALLOC_DIR };
+	char path[128], v[32];
+	int err = 0;
+	size_t i;
 
 	if (access(FAILSLAB_DIR "/require-start", F_OK))
 		return ENOENT;
-	/* The whole address space (the default) is no filter. */
-	snprintf(v, sizeof(v), "%lu", start ? start : 0UL);
-	err = failslab_knob_write("require-start", v);
-	snprintf(v, sizeof(v), "%lu", start ? end : ULONG_MAX);
-	return err ? err : failslab_knob_write("require-end", v);
+	for (i = 0; i < 2 && !err; i++) {
+		snprintf(path, sizeof(path), "%s/require-start", dirs[i]);
+		if (access(path, F_OK))
+			continue;
+		/* The whole address space (the default) is no filter. */
+		snprintf(v, sizeof(v), "%lu", start ? start : 0UL);
+		err = knob_write(dirs[i], "require-start", v);
+		snprintf(v, sizeof(v), "%lu", start ? end : ULONG_MAX);
+		if (!err)
+			err = knob_write(dirs[i], "require-end", v);
+	}
+	return err;
+}
+
+int fail_page_alloc_open(struct fail_page_alloc_saved *s)
+{
+	const char *set[][2] = {
+		{ "probability", "0" }, { "interval", "1" }, { "space", "0" },
+		{ "task-filter", "Y" }, { "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+		{ "min-order", "0" }, { "verbose", "0" },
+	};
+	size_t i;
+	int err;
+
+	s->present = !access(FAIL_PAGE_ALLOC_DIR "/probability", F_OK);
+	if (!s->present)
+		return 0;
+	for (i = 0; i < FAIL_PAGE_ALLOC_NKNOBS; i++) {
+		err = knob_read(FAIL_PAGE_ALLOC_DIR, page_knobs[i], s->v[i], sizeof(s->v[i]));
+		if (err)
+			return err;
+	}
+	snprintf(s->v[0], sizeof(s->v[0]), "0");
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		err = knob_write(FAIL_PAGE_ALLOC_DIR, set[i][0], set[i][1]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void fail_page_alloc_close(struct fail_page_alloc_saved *s)
+{
+	size_t i;
+
+	if (!s->present)
+		return;
+	knob_write(FAIL_PAGE_ALLOC_DIR, "probability", "0");
+	for (i = 1; i < FAIL_PAGE_ALLOC_NKNOBS; i++)
+		knob_write(FAIL_PAGE_ALLOC_DIR, page_knobs[i], s->v[i]);
+	knob_write(FAIL_PAGE_ALLOC_DIR, "probability", s->v[0]);
+	s->present = false;
+}
+
+int fail_page_alloc_arm(bool on)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%d", FAILSLAB_TIMES);
+	if (!on)
+		return knob_write(FAIL_PAGE_ALLOC_DIR, "probability", "0");
+	return knob_write(FAIL_PAGE_ALLOC_DIR, "times", v) ?:
+	       knob_write(FAIL_PAGE_ALLOC_DIR, "probability", "100");
+}
+
+long fail_page_alloc_forced(void)
+{
+	char v[32];
+
+	if (knob_read(FAIL_PAGE_ALLOC_DIR, "times", v, sizeof(v)))
+		return 0;
+	return FAILSLAB_TIMES - strtol(v, NULL, 0);
 }
 
 int failslab_open(struct failslab_saved *s, const char *ignore_wait, const char *verbose)

@@ -44,10 +44,33 @@ int failslab_open(struct failslab_saved *s, const char *ignore_wait, const char 
 /*
  * failslab_stack_filter() - fail only allocations with an address in
  * [@start, @end) on the stack (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER,
- * ENOENT without); @start 0: no filter.  failslab_open() and
+ * ENOENT without), for failslab and fail_page_alloc; @start 0: no filter.  failslab_open() and
  * failslab_close() remove the filter.
  */
 int failslab_stack_filter(unsigned long start, unsigned long end);
+
+/*
+ * fail_page_alloc, where the kernel has it (CONFIG_FAIL_PAGE_ALLOC): set up
+ * so that every page allocation of a task is injectable (min-order 0,
+ * sleeping and highmem allocations too) for fail-nth, disarmed
+ * (probability 0), task-filter Y; restored by fail_page_alloc_close().
+ * Without it, open and close do nothing.
+ */
+#define FAIL_PAGE_ALLOC_DIR DEBUGFS_DIR "/fail_page_alloc"
+#define FAIL_PAGE_ALLOC_NKNOBS 9
+struct fail_page_alloc_saved {
+	bool present;
+	char v[FAIL_PAGE_ALLOC_NKNOBS][32];
+};
+
+int fail_page_alloc_open(struct fail_page_alloc_saved *s);
+void fail_page_alloc_close(struct fail_page_alloc_saved *s);
+
+/* fail_page_alloc_arm() - probability 100 (@on) or 0, as failslab_arm(). */
+int fail_page_alloc_arm(bool on);
+
+/* fail_page_alloc_forced() - failures forced since fail_page_alloc_arm(true). */
+long fail_page_alloc_forced(void);
 
 /* failslab_close() - restore the knobs saved in @s, unmount debugfs if mounted. */
 void failslab_close(struct failslab_saved *s);

@@ -10,12 +10,13 @@
  *  - systematic sweeps (/proc/thread-self/fail-nth): the 1st, 2nd, ...
  *    injectable allocation of the one syscall under test fails, one per
  *    call, until the syscall makes fewer than N; the sweep is repeated
- *    stress_scale(1, 3) times;
+ *    stress_scale(1, 3) times.  Slab allocations are injectable, and
+ *    page allocations of any order where the kernel has fail_page_alloc;
  *  - by call site (the KASAN test kernel, with
  *    CONFIG_FAULT_INJECTION_STACKTRACE_FILTER): failslab with
  *    require-start/require-end on the module's text and probability 100
- *    fails every allocation of the armed task with the module on the
- *    stack.
+ *    fails every slab and page allocation of the armed task with the
+ *    module on the stack.
  *
  * The paths and what a user must see after each failure:
  *  - set (write to /proc/<pid>/containerid): refused with ENOMEM, the
@@ -30,7 +31,8 @@
  *  - kill(2) of a tagged target by a task with an exit rule on kill: the
  *    OBJ_PID record with the target's CONTAINER_INFO, or lost moved;
  *  - a UDP datagram a tagged task sends in its own netns, logged on the
- *    OUTPUT path by iptables' AUDIT target (xt_AUDIT): the NETFILTER_PKT
+ *    OUTPUT path by iptables' AUDIT target (xt_AUDIT) or nft's "log level
+ *    audit" (nft_log): the NETFILTER_PKT
  *    record with the CONTAINER_INFO of the netns, or lost moved (or the
  *    send failed);
  *  - a containerid rule added over netlink: ENOMEM and not listed, or
@@ -39,7 +41,9 @@
  * namespaces under failure are netns_fault_test's.
  *
  * Each sweep logs how many calls it made and how many failures were
- * injected; a sweep that injected none fails.
+ * injected; a sweep that injected none fails.  ACID_FAULT_NTH=<n> replays
+ * one call of each sweep, ACID_FAULT_VERBOSE=2 has the kernel log the
+ * stack of each injected failure (failslab/verbose).
  */
 #define _GNU_SOURCE
 #include <net/if.h>
@@ -70,6 +74,7 @@ FIXTURE(fault) {
 	int nl;
 	struct rule_list rules;
 	struct failslab_saved fs;
+	struct fail_page_alloc_saved fpa;
 	bool fs_open;
 	long tasks0, objects0, netns0;
 	unsigned int barriers;
@@ -640,7 +645,19 @@ static void nth_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 		      struct sweep *sw)
 {
 	unsigned int pass, passes = stress_scale(1, 3), n, end, last = 0;
+	const char *only = getenv("ACID_FAULT_NTH");
 
+	if (only && *only) {
+		/* Replay one N (with ACID_FAULT_VERBOSE=2 for its stack). */
+		int left;
+
+		n = strtoul(only, NULL, 10);
+		left = sw->step(_metadata, self, sw, n);
+		TH_LOG("%s n=%u: fail-nth left %d, %u silent loss(es)", sw->name, n, left,
+		       sw->silent);
+		EXPECT_EQ(0, sw->silent);
+		return;
+	}
 	for (pass = 0; pass < passes; pass++) {
 		for (n = 1, end = 0; n <= NTH_MAX && end < NTH_END; n++) {
 			int left = sw->step(_metadata, self, sw, n);
@@ -676,10 +693,12 @@ FIXTURE_SETUP(fault)
 
 	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
 	real_contexts_rule(_metadata, self->nl, &self->rules);
-	err = failslab_open(&self->fs, "N", "0");
+	err = failslab_open(&self->fs, "N", getenv("ACID_FAULT_VERBOSE") ?: "0");
 	ASSERT_EQ(0, err) TH_LOG("failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS): %s",
 				 strerror(err));
 	self->fs_open = true;
+	err = fail_page_alloc_open(&self->fpa);
+	ASSERT_EQ(0, err) TH_LOG("fail_page_alloc: %s", strerror(err));
 	ASSERT_EQ(0, access("/proc/thread-self/fail-nth", F_OK)) TH_LOG("no fail-nth");
 
 	/* Start from settled counters (a previous test's exits may lag). */
@@ -699,6 +718,7 @@ FIXTURE_SETUP(fault)
 
 FIXTURE_TEARDOWN(fault)
 {
+	fail_page_alloc_close(&self->fpa);
 	if (self->fs_open)
 		failslab_close(&self->fs);
 	fixture_close(&self->log, self->nl, &self->rules);
@@ -737,12 +757,17 @@ static void kill_rule(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 	ASSERT_EQ(0, rule_list_add(self->nl, &self->rules, &r));
 }
 
+/* Log UDP datagrams to port 9 on OUTPUT: xt_AUDIT, or nft_log's "log level audit". */
+#define XT_AUDIT_RULE "iptables -A OUTPUT -o lo -p udp --dport 9 -j AUDIT --type accept"
+#define NFT_LOG_RULE "nft add table inet acidf && " \
+	"nft add chain inet acidf out '{ type filter hook output priority 0; }' && " \
+	"nft add rule inet acidf out oif lo udp dport 9 log level audit"
+
 /*
  * packet_actor - the tagged actor @sw->t moves to a netns of its own, where
- * the test brings lo up and logs its UDP datagrams to port 9 on OUTPUT
- * with iptables -j AUDIT (the rule goes with the netns).
+ * the test brings lo up and runs @rules (the rules go with the netns).
  */
-static void packet_actor(struct __test_metadata *_metadata, struct sweep *sw)
+static void packet_actor(struct __test_metadata *_metadata, struct sweep *sw, const char *rules)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
 	char path[64];
@@ -762,11 +787,11 @@ static void packet_actor(struct __test_metadata *_metadata, struct sweep *sw)
 	if (fd >= 0)
 		close(fd);
 	if (!rc)
-		rc = system("iptables -A OUTPUT -o lo -p udp --dport 9 -j AUDIT --type accept");
+		rc = system(rules);
 	ASSERT_EQ(0, setns(home, CLONE_NEWNET));
 	close(home);
 	close(ns);
-	ASSERT_EQ(0, rc) TH_LOG("lo up, iptables -j AUDIT in the actor's netns");
+	ASSERT_EQ(0, rc) TH_LOG("lo up, %s in the actor's netns", rules);
 }
 
 TEST_F_TIMEOUT(fault, set_sweep, 300)
@@ -818,7 +843,16 @@ TEST_F_TIMEOUT(fault, packet_sweep, 300)
 {
 	struct sweep sw = { .name = "packet (xt_AUDIT)", .step = packet_step };
 
-	packet_actor(_metadata, &sw);
+	packet_actor(_metadata, &sw, XT_AUDIT_RULE);
+	nth_sweep(_metadata, self, &sw);
+	expect_clean_end(_metadata, self);
+}
+
+TEST_F_TIMEOUT(fault, packet_nft_sweep, 300)
+{
+	struct sweep sw = { .name = "packet (nft log)", .step = packet_step };
+
+	packet_actor(_metadata, &sw, NFT_LOG_RULE);
 	nth_sweep(_metadata, self, &sw);
 	expect_clean_end(_metadata, self);
 }
@@ -866,15 +900,22 @@ static void module_text(struct __test_metadata *_metadata, unsigned long *start,
 static long by_site(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
 		    struct sweep *sw)
 {
-	long forced;
+	long forced, pages = 0;
 
 	ASSERT_EQ(0, failslab_arm());
+	if (self->fpa.present)
+		ASSERT_EQ(0, fail_page_alloc_arm(true));
 	sw->step(_metadata, self, sw, 0);
 	failslab_knob_write("probability", "0");
 	forced = failslab_forced();
-	TH_LOG("%s with the module's allocations failing: %ld failure(s) forced, call %s, "
-	       "lost moved %u time(s), %u silent loss(es)", sw->name, forced,
+	if (self->fpa.present) {
+		fail_page_alloc_arm(false);
+		pages = fail_page_alloc_forced();
+	}
+	TH_LOG("%s with the module's allocations failing: %ld slab, %ld page failure(s) forced, "
+	       "call %s, lost moved %u time(s), %u silent loss(es)", sw->name, forced, pages,
 	       sw->failed ? "failed" : "worked", sw->lost, sw->silent);
+	forced += pages;
 	EXPECT_EQ(0, sw->silent);
 	return forced;
 }
@@ -922,7 +963,7 @@ TEST_F_TIMEOUT(fault, module_call_sites, 300)
 	by_site(_metadata, self, &rule);
 
 	/* The packet's CONTAINER_INFO is allocated by the module. */
-	packet_actor(_metadata, &pkt);
+	packet_actor(_metadata, &pkt, XT_AUDIT_RULE);
 	EXPECT_LE(1, by_site(_metadata, self, &pkt));
 	EXPECT_EQ(1, pkt.lost);
 
