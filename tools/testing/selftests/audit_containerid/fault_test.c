@@ -35,10 +35,13 @@
  *    audit" (nft_log): the NETFILTER_PKT
  *    record with the CONTAINER_INFO of the netns, or lost moved (or the
  *    send failed);
+ *  - setns() of a tagged task into a netns with no entry for its contid:
+ *    ENOMEM and still in its netns, or counted in the new one, or not
+ *    counted and lost moved;
  *  - a containerid rule added over netlink: ENOMEM and not listed, or
  *    listed exactly.
- * After each call the counters come back to their start.  Network
- * namespaces under failure are netns_fault_test's.
+ * After each call the counters come back to their start.  netns_fault_test
+ * covers the creation of network namespaces under failure.
  *
  * Each sweep logs how many calls it made and how many failures were
  * injected; a sweep that injected none fails.  ACID_FAULT_NTH=<n> replays
@@ -67,6 +70,7 @@ enum {
 	OP_KILL = 'K',		/* kill(@b, 0) */
 	OP_UNSHARE_NET = 'N',	/* unshare(CLONE_NEWNET), no window */
 	OP_SEND = 'P',		/* a UDP datagram to 127.0.0.1:9 with mark @b */
+	OP_SETNS = 'J',		/* setns() into the netns of pid @b */
 };
 
 FIXTURE(fault) {
@@ -298,6 +302,27 @@ static void send_op(uint64_t mark, struct fault_window *w, struct target_reply *
 	close(fd);
 }
 
+/* setns() into the netns of @pid in window @w. */
+static void setns_op(pid_t pid, struct fault_window *w, struct target_reply *r)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r->err = errno;
+		fault_window_close(w);
+		return;
+	}
+	r->err = fault_window_arm(w);
+	r->val = setns(fd, CLONE_NEWNET);
+	if (r->val && !r->err)
+		r->err = errno;
+	r->aux = fault_window_close(w);
+	close(fd);
+}
+
 static void actor_loop(int cfd, int rfd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -321,6 +346,13 @@ static void actor_loop(int cfd, int rfd)
 			break;
 		case OP_SEND:
 			send_op(c.b, &w, &r);
+			break;
+		case OP_SETNS:
+			setns_op(c.b, &w, &r);
+			break;
+		case 'f':	/* fork a child that waits, no window */
+			fault_window_close(&w);
+			target_common_op(c.op, c.a, c.b, &r);
 			break;
 		case OP_UNSHARE_NET:
 			fault_window_close(&w);
@@ -572,6 +604,47 @@ static int packet_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *s
 	EXPECT_EQ(0, orphan_infos(&self->log, from, sw->x, AUDIT_NETFILTER_PKT))
 		TH_LOG("n=%u", n);
 	return r.aux;
+}
+
+/*
+ * setns_step - the tagged actor, whose child keeps (A, x) counted in the
+ * test's netns A, joins the untagged actor's netns B, which has no entry
+ * for x: refused with ENOMEM and still in A, or in B and counted there
+ * (one more pair), or in B, not counted, and lost moved.  Then back to A.
+ */
+static int setns_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
+		      struct sweep *sw, unsigned int n)
+{
+	long lost0 = lost_count(_metadata, self->nl), n1 = counter_read("netns");
+	ino_t a = netns_ino(getpid()), b = netns_ino(sw->u.pid);
+	struct target_reply r;
+	bool lost;
+	int left;
+
+	r = target_call(&sw->t, OP_SETNS, n, sw->u.pid);
+	left = r.aux;
+	ASSERT_LE(0, r.aux) TH_LOG("n=%u: fail-nth", n);
+	lost = lost_count(_metadata, self->nl) != lost0;
+	sw->lost += lost;
+	if (r.err) {
+		sw->failed++;
+		EXPECT_EQ(ENOMEM, r.err) TH_LOG("n=%u: %s", n, strerror(r.err));
+		EXPECT_EQ(0, r.aux) TH_LOG("n=%u: refused, nothing injected", n);
+		EXPECT_EQ(a, netns_ino(sw->t.pid));
+		EXPECT_EQ(n1, counter_read("netns")) TH_LOG("n=%u", n);
+		return r.aux;
+	}
+	EXPECT_EQ(b, netns_ino(sw->t.pid));
+	if (counter_read("netns") != n1 + 1) {
+		EXPECT_EQ(n1, counter_read("netns")) TH_LOG("n=%u", n);
+		if (!lost)
+			silent(_metadata, sw, n, "not counted in its new netns:", "setns");
+	}
+	r = target_call(&sw->t, OP_SETNS, 0, getpid());
+	ASSERT_EQ(0, r.err) TH_LOG("n=%u: setns back: %s", n, strerror(r.err));
+	EXPECT_EQ(a, netns_ino(sw->t.pid));
+	EXPECT_EQ(n1, counter_read("netns")) TH_LOG("n=%u: back in A", n);
+	return left;
 }
 
 struct find_rule {
@@ -853,6 +926,26 @@ TEST_F_TIMEOUT(fault, packet_nft_sweep, 300)
 	struct sweep sw = { .name = "packet (nft log)", .step = packet_step };
 
 	packet_actor(_metadata, &sw, NFT_LOG_RULE);
+	nth_sweep(_metadata, self, &sw);
+	expect_clean_end(_metadata, self);
+}
+
+/*
+ * setns into a netns with no entry for the contid, every allocation of the
+ * syscall failing in turn (sleeping ones included, which netns_fault_test,
+ * failing the atomic ones together, does not cover).
+ */
+TEST_F_TIMEOUT(fault, setns_sweep, 300)
+{
+	struct sweep sw = { .name = "setns", .step = setns_step };
+	struct target_reply r;
+
+	sweep_actors(_metadata, &sw);
+	r = target_call(&sw.t, 'f', 0, 0);
+	ASSERT_EQ(0, r.err);
+	r = target_call(&sw.u, OP_UNSHARE_NET, 0, 0);
+	ASSERT_EQ(0, r.err) TH_LOG("unshare: %s", strerror(r.err));
+	ASSERT_EQ(self->netns0 + 1, counter_read("netns"));
 	nth_sweep(_metadata, self, &sw);
 	expect_clean_end(_metadata, self);
 }

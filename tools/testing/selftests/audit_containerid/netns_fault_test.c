@@ -33,7 +33,6 @@
  * failure was reported.
  */
 #include <sched.h>
-#include <sys/stat.h>
 
 #include "common.h"
 #include "../kselftest_harness.h"
@@ -165,15 +164,6 @@ static bool stats_back(struct fault_context *nf, long ms)
 			return false;
 		usleep(20000);
 	}
-}
-
-static ino_t netns_ino(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	return stat(path, &st) ? 0 : st.st_ino;
 }
 
 /* Wait (bounded) until @pid has left its namespaces (exited, maybe a zombie). */
