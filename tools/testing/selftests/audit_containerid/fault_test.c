@@ -440,7 +440,8 @@ static int set_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self
 	sw->lost += lost;
 	if (!lost && audit_log_find_fields(&self->log, from, AUDIT_CONTAINER,
 					   FIELDS("opid", i64_str(c), "contid", val)) < 0) {
-		silent(_metadata, sw, n, "no CONTAINER record for", err ? "a refused set" : "a set");
+		silent(_metadata, sw, n, "no CONTAINER record for",
+		       err ? "a refused set" : "a set");
 	} else if (!lost) {
 		expect_set_record(_metadata, &self->log, from, c, val, "-1", !err, getpid(),
 				  err ? -err : (long)strlen(val), NULL);
