@@ -710,10 +710,13 @@ static int rule_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *sel
  * Sweeps
  */
 
+static void expect_clean_end(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self);
+
 /*
  * nth_sweep - @sw's step with the 1st, 2nd, ... injectable call failing
  * until the call makes fewer, stress_scale(1, 3) times over; logs and
- * checks that failures were injected.
+ * checks that failures were injected, and that every task of the test
+ * gone, the counters are back to their start.
  */
 static void nth_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
 		      struct sweep *sw)
@@ -730,6 +733,7 @@ static void nth_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 		TH_LOG("%s n=%u: fail-nth left %d, %u silent loss(es)", sw->name, n, left,
 		       sw->silent);
 		EXPECT_EQ(0, sw->silent);
+		expect_clean_end(_metadata, self);
 		return;
 	}
 	for (pass = 0; pass < passes; pass++) {
@@ -754,6 +758,7 @@ static void nth_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 	       last, sw->calls, sw->injected, sw->failed, sw->lost, sw->silent);
 	EXPECT_LT(0, sw->injected);
 	EXPECT_EQ(0, sw->silent) TH_LOG("%s: records lost without the lost counter", sw->name);
+	expect_clean_end(_metadata, self);
 }
 
 /* ---------------------------------------------------------------------
@@ -762,7 +767,6 @@ static void nth_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 
 FIXTURE_SETUP(fault)
 {
-	long t1, o1, n1, end;
 	int err;
 
 	fixture_open(_metadata, &self->log, &self->nl, &self->rules);
@@ -775,19 +779,7 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, err) TH_LOG("fail_page_alloc: %s", strerror(err));
 	ASSERT_EQ(0, access("/proc/thread-self/fail-nth", F_OK)) TH_LOG("no fail-nth");
 
-	/* Start from settled counters (a previous test's exits may lag). */
-	counters_read_all(_metadata, &self->tasks0, &self->objects0, &self->netns0);
-	end = now_ms() + RECORD_TIMEOUT_MS;
-	for (;;) {
-		usleep(100000);
-		counters_read_all(_metadata, &t1, &o1, &n1);
-		if (t1 == self->tasks0 && o1 == self->objects0 && n1 == self->netns0)
-			break;
-		self->tasks0 = t1;
-		self->objects0 = o1;
-		self->netns0 = n1;
-		ASSERT_GT(end, now_ms()) TH_LOG("counters do not settle");
-	}
+	counters_settle(_metadata, &self->tasks0, &self->objects0, &self->netns0);
 }
 
 FIXTURE_TEARDOWN(fault)
@@ -873,7 +865,6 @@ TEST_F_TIMEOUT(fault, set_sweep, 300)
 	struct sweep sw = { .name = "set", .step = set_step };
 
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, fork_sweep, 600)
@@ -882,7 +873,6 @@ TEST_F_TIMEOUT(fault, fork_sweep, 600)
 
 	sweep_actors(_metadata, &sw);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, thread_sweep, 300)
@@ -891,7 +881,6 @@ TEST_F_TIMEOUT(fault, thread_sweep, 300)
 
 	sweep_actors(_metadata, &sw);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, user_message_sweep, 300)
@@ -900,7 +889,6 @@ TEST_F_TIMEOUT(fault, user_message_sweep, 300)
 
 	sweep_actors(_metadata, &sw);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, obj_pid_sweep, 300)
@@ -910,7 +898,6 @@ TEST_F_TIMEOUT(fault, obj_pid_sweep, 300)
 	sweep_actors(_metadata, &sw);
 	kill_rule(_metadata, self, &sw);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, packet_sweep, 300)
@@ -919,7 +906,6 @@ TEST_F_TIMEOUT(fault, packet_sweep, 300)
 
 	packet_actor(_metadata, &sw, XT_AUDIT_RULE);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, packet_nft_sweep, 300)
@@ -928,7 +914,6 @@ TEST_F_TIMEOUT(fault, packet_nft_sweep, 300)
 
 	packet_actor(_metadata, &sw, NFT_LOG_RULE);
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 /*
@@ -948,7 +933,6 @@ TEST_F_TIMEOUT(fault, setns_sweep, 300)
 	ASSERT_EQ(0, r.err) TH_LOG("unshare: %s", strerror(r.err));
 	ASSERT_EQ(self->netns0 + 1, counter_read("netns"));
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 TEST_F_TIMEOUT(fault, rule_add_sweep, 300)
@@ -957,7 +941,6 @@ TEST_F_TIMEOUT(fault, rule_add_sweep, 300)
 
 	snprintf(sw.key, sizeof(sw.key), "fault-rule-%d", getpid());
 	nth_sweep(_metadata, self, &sw);
-	expect_clean_end(_metadata, self);
 }
 
 /* ---------------------------------------------------------------------

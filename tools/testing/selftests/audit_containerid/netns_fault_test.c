@@ -392,7 +392,6 @@ static struct netns_reply armed_call(struct __test_metadata *_metadata, struct f
 FIXTURE_SETUP(netns_fault)
 {
 	struct fault_context *nf = &self->ctx;
-	long t1, o1, n1, end;
 	int err;
 
 	nf->nl = -1;
@@ -409,21 +408,7 @@ FIXTURE_SETUP(netns_fault)
 	if (nf->kmsg >= 0)
 		lseek(nf->kmsg, 0, SEEK_END);
 
-	/* Start from settled counters (a previous test's exits may lag). */
-	ASSERT_EQ(0, counters_read(&nf->tasks0, &nf->objects0));
-	nf->netns0 = counter_read("netns");
-	end = now_ms() + RECORD_TIMEOUT_MS;
-	for (;;) {
-		usleep(100000);
-		ASSERT_EQ(0, counters_read(&t1, &o1));
-		n1 = counter_read("netns");
-		if (t1 == nf->tasks0 && o1 == nf->objects0 && n1 == nf->netns0)
-			break;
-		nf->tasks0 = t1;
-		nf->objects0 = o1;
-		nf->netns0 = n1;
-		ASSERT_GT(end, now_ms()) TH_LOG("counters do not settle");
-	}
+	counters_settle(_metadata, &nf->tasks0, &nf->objects0, &nf->netns0);
 	ASSERT_LE(0, nf->netns0);
 }
 
