@@ -761,15 +761,6 @@ TEST_F(attr, seccomp_kill_process_tagged)
  * busybox can do, and the nft log path)
  */
 
-static ino_t netns_ino(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	return stat(path, &st) ? 0 : st.st_ino;
-}
-
 /* Poll the "netns" counter (an exit is seen a little after the kill). */
 static bool netns_stat_is(long want)
 {

@@ -66,14 +66,25 @@ int audit_netlink_recv(int fd, void *buf, size_t len)
 int audit_netlink_request(int fd, int type, const void *data, size_t len,
 			  int reply_type, void *reply, size_t reply_len)
 {
-	static char buf[65536];
 	uint32_t seq;
 	int rc = audit_netlink_send(fd, type, NLM_F_ACK, data, len, &seq);
-	bool got_reply = !reply;
-	int err = 1;	/* no ack yet */
 
 	if (rc)
 		return rc;
+	return audit_netlink_wait_ack(fd, seq, reply_type, reply, reply_len);
+}
+
+/*
+ * audit_netlink_wait_ack - wait for the ack of request @seq (sent with
+ * NLM_F_ACK); the payload of a @reply_type answer goes to @reply, as for
+ * audit_netlink_request().  0 or -errno.
+ */
+int audit_netlink_wait_ack(int fd, uint32_t seq, int reply_type, void *reply, size_t reply_len)
+{
+	static char buf[65536];
+	bool got_reply = !reply;
+	int err = 1;	/* no ack yet */
+
 	for (;;) {
 		int rem = audit_netlink_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *nh;
@@ -222,4 +233,18 @@ int audit_list_rules(int fd, bool (*cb)(const struct audit_rule_data *, void *),
 				found = 1;
 		}
 	}
+}
+
+bool rule_same(const struct audit_rule_data *d, const struct audit_rule_data *w)
+{
+	if (d->flags != w->flags || d->action != w->action || d->field_count != w->field_count ||
+	    d->buflen != w->buflen)
+		return false;
+	/* Only exit rules use the syscall mask (the kernel rewrites the class
+	 * bits of the all-ones mask of the other lists). */
+	return !((w->flags == AUDIT_FILTER_EXIT && memcmp(d->mask, w->mask, sizeof(w->mask))) ||
+		 memcmp(d->fields, w->fields, w->field_count * sizeof(w->fields[0])) ||
+		 memcmp(d->fieldflags, w->fieldflags, w->field_count * sizeof(w->fieldflags[0])) ||
+		 memcmp(d->values, w->values, w->field_count * sizeof(w->values[0])) ||
+		 memcmp(d->buf, w->buf, w->buflen));
 }

@@ -34,6 +34,12 @@ int audit_netlink_recv(int fd, void *buf, size_t len);
 int audit_netlink_request(int fd, int type, const void *data, size_t len,
 			  int reply_type, void *reply, size_t reply_len);
 
+/*
+ * audit_netlink_wait_ack() - the second half of audit_netlink_request():
+ * wait for the ack of request @seq; 0 or -errno.
+ */
+int audit_netlink_wait_ack(int fd, uint32_t seq, int reply_type, void *reply, size_t reply_len);
+
 /* audit_get_status() - AUDIT_GET into @st; 0 or -errno. */
 int audit_get_status(int fd, struct audit_status *st);
 
@@ -91,5 +97,11 @@ int audit_del_rule(int fd, const struct rule_buffer *r);
  * 1 if it did, 0 at the end of the list, or -errno.
  */
 int audit_list_rules(int fd, bool (*cb)(const struct audit_rule_data *, void *), void *arg);
+
+/*
+ * rule_same() - is the listed rule @d exactly @w (fields, operators,
+ * values, buffer)?
+ */
+bool rule_same(const struct audit_rule_data *d, const struct audit_rule_data *w);
 
 #endif /* AUDIT_CONTAINERID_AUDIT_NETLINK_H */

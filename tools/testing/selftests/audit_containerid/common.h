@@ -9,7 +9,8 @@
  *  - audit_netlink.h  unicast audit netlink: rules, status, user messages;
  *  - contid_proc.h    /proc/<pid>/containerid, /proc/audit_containerid;
  *  - targets.h        children driven over pipes, and their reaping;
- *  - test_helpers.h   fixtures and record checks with harness assertions.
+ *  - test_helpers.h   fixtures and record checks with harness assertions;
+ *  - fault.h          fault injection: failslab, make-it-fail, fail-nth.
  */
 #ifndef AUDIT_CONTAINERID_COMMON_H
 #define AUDIT_CONTAINERID_COMMON_H
@@ -40,5 +41,6 @@
 #include "contid_proc.h"
 #include "targets.h"
 #include "test_helpers.h"
+#include "fault.h"
 
 #endif /* AUDIT_CONTAINERID_COMMON_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "contid_proc.h"
 #include "util.h"
@@ -129,4 +130,13 @@ long counter_read(const char *name)
 	if (!p || (p != buf && p[-1] != '\n'))
 		return -1;
 	return strtol(p + strlen(key), NULL, 10);
+}
+
+ino_t netns_ino(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return stat(path, &st) ? 0 : st.st_ino;
 }

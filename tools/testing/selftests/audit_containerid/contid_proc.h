@@ -46,4 +46,7 @@ int counters_read(long *tasks, long *objects);
 /* counter_read() - one counter ("tasks", "objects", "netns"), or -1. */
 long counter_read(const char *name);
 
+/* netns_ino() - the inode of @pid's network namespace, 0 if it is gone. */
+ino_t netns_ino(pid_t pid);
+
 #endif /* AUDIT_CONTAINERID_CONTID_PROC_H */

@@ -194,18 +194,8 @@ struct find_rule {
 static bool same_rule(const struct audit_rule_data *d, void *arg)
 {
 	struct find_rule *f = arg;
-	const struct audit_rule_data *w = &f->want->d;
 
-	if (d->flags != w->flags || d->action != w->action || d->field_count != w->field_count ||
-	    d->buflen != w->buflen)
-		return false;
-	/* Only exit rules use the syscall mask (the kernel rewrites the class
-	 * bits of the all-ones mask of the other lists). */
-	if ((w->flags == AUDIT_FILTER_EXIT && memcmp(d->mask, w->mask, sizeof(w->mask))) ||
-	    memcmp(d->fields, w->fields, w->field_count * sizeof(w->fields[0])) ||
-	    memcmp(d->fieldflags, w->fieldflags, w->field_count * sizeof(w->fieldflags[0])) ||
-	    memcmp(d->values, w->values, w->field_count * sizeof(w->values[0])) ||
-	    memcmp(d->buf, w->buf, w->buflen))
+	if (!rule_same(d, &f->want->d))
 		return false;
 	f->matches++;
 	return true;

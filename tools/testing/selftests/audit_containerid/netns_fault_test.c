@@ -32,18 +32,11 @@
  * task was counted in a namespace; AUDIT_GET's lost counter whether a
  * failure was reported.
  */
-#include <limits.h>
 #include <sched.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 
 #include "common.h"
 #include "../kselftest_harness.h"
 
-#define DEBUGFS_DIR "/sys/kernel/debug"
-#define FAILSLAB_DIR DEBUGFS_DIR "/failslab"
-/* Enough for any window; what is left tells how many failures were forced. */
-#define FAILSLAB_TIMES 1000000
 #define MAX_PIDS 16
 /* A sweep ends after this many calls in a row with no N-th allocation. */
 #define NTH_END 3
@@ -54,12 +47,6 @@
 #endif
 /* Bound on one command to an actor (a clone of a netns is slow under TCG). */
 #define CALL_TIMEOUT_MS 30000
-
-static const char *const failslab_knobs[] = {
-	"probability", "interval", "times", "space", "task-filter", "ignore-gfp-wait", "verbose",
-};
-
-#define NKNOBS ARRAY_SIZE(failslab_knobs)
 
 enum {
 	OP_CLONE_NEWNET = 'N',	/* clone(CLONE_NEWNET) a child that waits */
@@ -91,8 +78,7 @@ struct netns_reply {
 struct fault_context {
 	int nl;
 	int kmsg;
-	bool mounted;
-	char saved[NKNOBS][32];
+	struct failslab_saved saved;
 	long tasks0, objects0, netns0;
 	pid_t pids[MAX_PIDS];	/* every task started, to disarm and kill */
 	int npids;
@@ -105,68 +91,6 @@ FIXTURE(netns_fault) {
 /* ---------------------------------------------------------------------
  * failslab
  */
-
-static int knob_write(const char *name, const char *val)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), FAILSLAB_DIR "/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	if (n < 0)
-		return errno;
-	return (size_t)n == strlen(val) ? 0 : EIO;
-}
-
-static int knob_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), FAILSLAB_DIR "/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return errno;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-/* A numeric knob, or LONG_MIN. */
-static long knob_long(const char *name)
-{
-	char v[32];
-
-	if (knob_read(name, v, sizeof(v)))
-		return LONG_MIN;
-	return strtol(v, NULL, 10);
-}
-
-/* Write @val ("0" or "1") to /proc/@pid/make-it-fail; 0 or errno. */
-static int make_it_fail(pid_t pid, const char *val)
-{
-	char path[64];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, 1) != 1)
-		err = errno;
-	close(fd);
-	return err;
-}
 
 static void pid_add(struct fault_context *nf, pid_t pid)
 {
@@ -182,7 +106,7 @@ static void failslab_disarm(struct fault_context *nf)
 {
 	int i;
 
-	knob_write("probability", "0");
+	failslab_knob_write("probability", "0");
 	for (i = 0; i < nf->npids; i++)
 		make_it_fail(nf->pids[i], "0");
 }
@@ -192,16 +116,13 @@ static void failslab_disarm(struct fault_context *nf)
  * make-it-fail 1 fails; no task has it yet (an actor sets it on itself
  * right before its syscall).
  */
-static void failslab_arm(struct __test_metadata *_metadata)
+static void failslab_arm_atomic(struct __test_metadata *_metadata)
 {
 	char v[32];
 
-	ASSERT_EQ(0, knob_read("task-filter", v, sizeof(v)));
+	ASSERT_EQ(0, failslab_knob_read("ignore-gfp-wait", v, sizeof(v)));
 	ASSERT_STREQ("Y", v);
-	ASSERT_EQ(0, knob_read("ignore-gfp-wait", v, sizeof(v)));
-	ASSERT_STREQ("Y", v);
-	ASSERT_EQ(0, knob_write("times", i64_str(FAILSLAB_TIMES)));
-	ASSERT_EQ(0, knob_write("probability", "100"));
+	ASSERT_EQ(0, failslab_arm());
 }
 
 /* ---------------------------------------------------------------------
@@ -245,15 +166,6 @@ static bool stats_back(struct fault_context *nf, long ms)
 	}
 }
 
-static ino_t netns_ino(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	return stat(path, &st) ? 0 : st.st_ino;
-}
-
 /* Wait (bounded) until @pid has left its namespaces (exited, maybe a zombie). */
 static bool ns_left(pid_t pid, long ms)
 {
@@ -267,38 +179,10 @@ static bool ns_left(pid_t pid, long ms)
 	return true;
 }
 
-/* Whether the kernel log has a line with @needle since the fd was opened. */
-static bool kmsg_seen(int fd, const char *needle)
-{
-	static char buf[8192];
-	bool seen = false;
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		if (strstr(buf, needle))
-			seen = true;
-	}
-	return seen;
-}
-
 /* ---------------------------------------------------------------------
  * Actors: targets that also create, join and leave network namespaces,
  * optionally under failslab.  Each dies with its parent.
  */
-
-static int probe_atomic_alloc(void)
-{
-	union sigval v = { .sival_int = 0 };
-
-	/* SIGRTMIN is blocked: a queued signal just stays pending. */
-	return sigqueue(getpid(), SIGRTMIN, v) ? errno : 0;
-}
 
 /*
  * The child of a fork or clone just waits.  That of an armed clone
@@ -322,9 +206,8 @@ static void waiting_child(void)
 static void netns_op(const struct target_command *c, struct netns_reply *r)
 {
 	int mif = -1, nsfd = -1, nth = -1;
-	char path[64], nbuf[16];
+	char path[64];
 	long rc;
-	ssize_t n;
 
 	r->val = -1;
 	if (c->op == OP_SETNS) {
@@ -336,9 +219,8 @@ static void netns_op(const struct target_command *c, struct netns_reply *r)
 		}
 	}
 	if (c->a & NF_NTH) {
-		snprintf(nbuf, sizeof(nbuf), "%u", (unsigned int)c->b);
-		nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-		if (nth < 0 || write(nth, nbuf, strlen(nbuf)) != (ssize_t)strlen(nbuf)) {
+		nth = fail_nth_open();
+		if (nth < 0 || fail_nth_arm(nth, c->b)) {
 			r->err = errno;
 			goto out;
 		}
@@ -365,11 +247,9 @@ static void netns_op(const struct target_command *c, struct netns_reply *r)
 	r->err = rc < 0 ? errno : 0;
 	r->val = rc;
 	if (c->a & NF_NTH) {
-		n = pread(nth, nbuf, sizeof(nbuf) - 1, 0);
-		nbuf[n > 0 ? n : 0] = 0;
-		r->nth_left = n > 0 ? atoi(nbuf) : -1;
-		if (write(nth, "0", 1) != 1)
-			r->disarm_err = errno;
+		r->nth_left = fail_nth_disarm(nth);
+		if (r->nth_left < 0)
+			r->disarm_err = errno ? errno : EIO;
 	}
 	if (c->a & NF_PROBE)
 		r->probe_armed = probe_atomic_alloc();
@@ -490,10 +370,10 @@ static struct netns_reply armed_call(struct __test_metadata *_metadata, struct f
 	struct netns_reply r;
 	long forced;
 
-	failslab_arm(_metadata);
+	failslab_arm_atomic(_metadata);
 	r = actor_call(nf, t, op, NF_ARM | NF_PROBE, b);
 	failslab_disarm(nf);
-	forced = FAILSLAB_TIMES - knob_long("times");
+	forced = failslab_forced();
 	TH_LOG("%s under failslab: %s (%s); %ld allocation(s) failed (probe included)",
 	       op_name(op), r.err ? "failed" : "succeeded", strerror(r.err), forced);
 	EXPECT_EQ(0, r.disarm_err) TH_LOG("make-it-fail 0: %s", strerror(r.disarm_err));
@@ -512,9 +392,7 @@ static struct netns_reply armed_call(struct __test_metadata *_metadata, struct f
 FIXTURE_SETUP(netns_fault)
 {
 	struct fault_context *nf = &self->ctx;
-	long t1, o1, n1, end;
-	char v[32];
-	size_t i;
+	int err;
 
 	nf->nl = -1;
 	nf->kmsg = -1;
@@ -522,51 +400,15 @@ FIXTURE_SETUP(netns_fault)
 	nf->nl = audit_netlink_open();
 	ASSERT_LE(0, nf->nl);
 
-	if (access(FAILSLAB_DIR "/probability", F_OK)) {
-		ASSERT_EQ(0, mount("debugfs", DEBUGFS_DIR, "debugfs", 0, NULL))
-			TH_LOG("mount debugfs: %m");
-		nf->mounted = true;
-	}
-	ASSERT_EQ(0, access(FAILSLAB_DIR "/probability", F_OK))
-		TH_LOG("no failslab: CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS?");
-	for (i = 0; i < NKNOBS; i++) {
-		int err = knob_read(failslab_knobs[i], nf->saved[i], sizeof(nf->saved[i]));
-
-		ASSERT_EQ(0, err) TH_LOG("read a failslab knob: %s", strerror(err));
-	}
-	if (strcmp(nf->saved[0], "0")) {
-		/* Left armed (a test killed by its timeout): never restore that. */
-		TH_LOG("failslab/probability was %s; restoring 0 at the end", nf->saved[0]);
-		snprintf(nf->saved[0], sizeof(nf->saved[0]), "0");
-	}
-	ASSERT_EQ(0, knob_write("probability", "0"));
-	ASSERT_EQ(0, knob_write("interval", "1"));
-	ASSERT_EQ(0, knob_write("space", "0"));
-	ASSERT_EQ(0, knob_write("task-filter", "Y"));
-	ASSERT_EQ(0, knob_write("ignore-gfp-wait", "Y"));
-	ASSERT_EQ(0, knob_write("verbose", FAILSLAB_VERBOSE));
-	ASSERT_EQ(0, knob_read("task-filter", v, sizeof(v)));
-	ASSERT_STREQ("Y", v);
+	err = failslab_open(&nf->saved, "Y", FAILSLAB_VERBOSE);
+	ASSERT_EQ(0, err) TH_LOG("failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS): %s",
+				 strerror(err));
 
 	nf->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (nf->kmsg >= 0)
 		lseek(nf->kmsg, 0, SEEK_END);
 
-	/* Start from settled counters (a previous test's exits may lag). */
-	ASSERT_EQ(0, counters_read(&nf->tasks0, &nf->objects0));
-	nf->netns0 = counter_read("netns");
-	end = now_ms() + RECORD_TIMEOUT_MS;
-	for (;;) {
-		usleep(100000);
-		ASSERT_EQ(0, counters_read(&t1, &o1));
-		n1 = counter_read("netns");
-		if (t1 == nf->tasks0 && o1 == nf->objects0 && n1 == nf->netns0)
-			break;
-		nf->tasks0 = t1;
-		nf->objects0 = o1;
-		nf->netns0 = n1;
-		ASSERT_GT(end, now_ms()) TH_LOG("counters do not settle");
-	}
+	counters_settle(_metadata, &nf->tasks0, &nf->objects0, &nf->netns0);
 	ASSERT_LE(0, nf->netns0);
 }
 
@@ -578,7 +420,6 @@ FIXTURE_SETUP(netns_fault)
  */
 static bool netns_fault_cleanup(struct fault_context *nf)
 {
-	size_t i;
 	int k;
 
 	failslab_disarm(nf);
@@ -588,9 +429,7 @@ static bool netns_fault_cleanup(struct fault_context *nf)
 	}
 	reap_all();
 	nf->npids = 0;
-	for (i = 1; i < NKNOBS; i++)
-		knob_write(failslab_knobs[i], nf->saved[i]);
-	knob_write("probability", nf->saved[0]);
+	failslab_close(&nf->saved);
 	return stats_back(nf, RECORD_TIMEOUT_MS);
 }
 
@@ -611,9 +450,6 @@ FIXTURE_TEARDOWN_PARENT(netns_fault)
 
 	if (!netns_fault_cleanup(nf))
 		TH_LOG("/proc/audit_containerid not back to its start values");
-	if (nf->mounted)
-		umount2(DEBUGFS_DIR, MNT_DETACH);
-	nf->mounted = false;
 }
 
 /* ---------------------------------------------------------------------

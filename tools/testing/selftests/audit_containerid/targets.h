@@ -23,7 +23,7 @@ struct target_command {
 struct target_reply {
 	int64_t val;
 	int err;
-	int pad;
+	int aux;		/* a second result (fault_test: what fail-nth had left) */
 };
 
 /* The test's handle on a target: its pid and pipes. */

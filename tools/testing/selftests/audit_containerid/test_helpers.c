@@ -129,6 +129,28 @@ void counters_read_all(struct __test_metadata *_metadata, long *tasks,
 	ASSERT_LE(0, *netns);
 }
 
+/*
+ * counters_settle - the three counters once they read the same twice in a
+ * row 100 ms apart (a previous test's exits may lag), at most
+ * RECORD_TIMEOUT_MS.
+ */
+void counters_settle(struct __test_metadata *_metadata, long *tasks, long *objects, long *netns)
+{
+	long t1, o1, n1, end = now_ms() + RECORD_TIMEOUT_MS;
+
+	counters_read_all(_metadata, tasks, objects, netns);
+	for (;;) {
+		usleep(100000);
+		counters_read_all(_metadata, &t1, &o1, &n1);
+		if (t1 == *tasks && o1 == *objects && n1 == *netns)
+			return;
+		*tasks = t1;
+		*objects = o1;
+		*netns = n1;
+		ASSERT_GT(end, now_ms()) TH_LOG("counters do not settle");
+	}
+}
+
 /* Unless @id is unset: set @pid's contid to @id and read it back. */
 void tag_task(struct __test_metadata *_metadata, pid_t pid, uint64_t id)
 {

@@ -56,6 +56,10 @@ void real_contexts_rule(struct __test_metadata *_metadata, int nl, struct rule_l
 void counters_read_all(struct __test_metadata *_metadata, long *tasks, long *objects,
 		       long *netns);
 
+/* counters_settle() - the three counters, once they no longer change. */
+void counters_settle(struct __test_metadata *_metadata, long *tasks, long *objects,
+		     long *netns);
+
 /*
  * tag_task() - unless @id is unset, set @pid's contid to @id and read it
  * back.
