@@ -25,43 +25,6 @@ pub(crate) enum ParseError {
 pub(crate) struct ContainerId(u64);
 
 impl ContainerId {
-    /// Parses what a writer gave: decimal digits with at most one trailing
-    /// newline, nothing else.
-    ///
-    /// Unlike `kstrtou64()` this refuses a leading `+`, so that `+5` and `5`
-    /// are not two spellings of one identifier.  The unset value parses (it
-    /// is a number) and is refused later by the caller, which logs the
-    /// attempt.
-    pub(crate) fn parse(input: &[u8]) -> Result<u64, ParseError> {
-        let digits = match input {
-            [rest @ .., b'\n'] => rest,
-            all => all,
-        };
-        if digits.is_empty() {
-            return Err(ParseError::Invalid);
-        }
-        let mut value: u64 = 0;
-        let mut overflow = false;
-        for &c in digits {
-            if !c.is_ascii_digit() {
-                return Err(ParseError::Invalid);
-            }
-            match value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(c - b'0')))
-            {
-                Some(v) => value = v,
-                // Keep scanning: junk after an overflow is still junk.
-                None => overflow = true,
-            }
-        }
-        if overflow {
-            Err(ParseError::Range)
-        } else {
-            Ok(value)
-        }
-    }
-
     /// Wraps `value`, which must not be [`CONTID_UNSET`].
     pub(crate) fn new(value: u64) -> Option<Self> {
         if value == CONTID_UNSET {
@@ -74,6 +37,60 @@ impl ContainerId {
     /// The identifier as a number.
     pub(crate) fn get(self) -> u64 {
         self.0
+    }
+}
+
+/// Parses what a writer gave: decimal digits with at most one trailing
+/// newline, nothing else.
+///
+/// Unlike `kstrtou64()` this refuses a leading `+`, so that `+5` and `5`
+/// are not two spellings of one identifier.  The unset value parses (it is
+/// a number) and is refused later by the caller, which logs the attempt.
+///
+/// The input may arrive in pieces, so that a write is parsed from a small
+/// buffer on the stack: nothing is allocated before the attempt is logged.
+#[derive(Default)]
+pub(crate) struct Parser {
+    value: u64,
+    digits: bool,
+    newline: bool,
+    invalid: bool,
+    overflow: bool,
+}
+
+impl Parser {
+    /// Takes the next piece of the input.
+    pub(crate) fn feed(&mut self, piece: &[u8]) {
+        for &c in piece {
+            // Nothing may follow the one trailing newline.
+            if self.newline || !(c.is_ascii_digit() || c == b'\n') {
+                self.invalid = true;
+            } else if c == b'\n' {
+                self.newline = true;
+            } else {
+                self.digits = true;
+                match self
+                    .value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                {
+                    Some(v) => self.value = v,
+                    // Keep scanning: junk after an overflow is still junk.
+                    None => self.overflow = true,
+                }
+            }
+        }
+    }
+
+    /// The value of the whole input.
+    pub(crate) fn finish(self) -> Result<u64, ParseError> {
+        if self.invalid || !self.digits {
+            Err(ParseError::Invalid)
+        } else if self.overflow {
+            Err(ParseError::Range)
+        } else {
+            Ok(self.value)
+        }
     }
 }
 

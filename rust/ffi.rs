@@ -73,9 +73,7 @@ unsafe extern "C" fn contid_write(
         if *pos != 0 || count >= kernel::page::PAGE_SIZE {
             return Err(EINVAL);
         }
-        let mut input = KVec::new();
-        UserSlice::new(buf as usize, count).read_all(&mut input, GFP_KERNEL)?;
-        proc::write(&file, target, &input)?;
+        proc::write(&file, target, UserSlice::new(buf as usize, count).reader())?;
         // A second write on the same file is at an offset: refused.
         *pos += count as bindings::loff_t;
         Ok(count)

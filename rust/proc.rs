@@ -7,8 +7,9 @@ use kernel::bindings;
 use kernel::prelude::*;
 use kernel::task::Task;
 use kernel::types::ARef;
+use kernel::uaccess::UserSliceReader;
 
-use crate::contid::{format_decimal, ContainerId, ParseError, CONTID_UNSET};
+use crate::contid::{format_decimal, ContainerId, ParseError, Parser, CONTID_UNSET};
 use crate::netns::Member;
 use crate::object::{ContainerObject, UserNs};
 use crate::task::{self, RcuGuard, TargetGuard};
@@ -107,9 +108,17 @@ pub(crate) fn read(file: &OpenFile, target: &Task, buf: &mut [u8]) -> Result<usi
 /// Handles a write: parses `input` and sets `target`'s identifier.
 ///
 /// A value that is not a number is refused before anything else happens.
-/// Every attempt to set a number, refused or not, is logged.
-pub(crate) fn write(file: &OpenFile, target: &Task, input: &[u8]) -> Result {
-    let value = ContainerId::parse(input).map_err(|e| match e {
+/// Every attempt to set a number, refused or not, is logged: the input is
+/// parsed in pieces from the stack, so no allocation can fail before that.
+pub(crate) fn write(file: &OpenFile, target: &Task, mut input: UserSliceReader) -> Result {
+    let mut parser = Parser::default();
+    let mut piece = [0u8; 64];
+    while !input.is_empty() {
+        let n = input.len().min(piece.len());
+        input.read_slice(&mut piece[..n])?;
+        parser.feed(&piece[..n]);
+    }
+    let value = parser.finish().map_err(|e| match e {
         ParseError::Invalid => EINVAL,
         ParseError::Range => ERANGE,
     })?;

@@ -8,30 +8,68 @@
 #[allow(dead_code)]
 mod contid;
 
-use contid::{chain_matches, format_decimal, ContainerId, ParseError, CONTID_UNSET};
+use contid::{chain_matches, format_decimal, ContainerId, ParseError, Parser, CONTID_UNSET};
+
+/// The whole input in one piece.
+fn parse(input: &[u8]) -> Result<u64, ParseError> {
+    let mut p = Parser::default();
+    p.feed(input);
+    p.finish()
+}
+
+#[test]
+fn pieces_parse_like_the_whole() {
+    let inputs: [&[u8]; 12] = [
+        b"123456",
+        b"007",
+        b"42\n",
+        b"42\n\n",
+        b"4\n2",
+        b"\n",
+        b"",
+        b"+5",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"99999999999999999999x",
+        b"1 ",
+    ];
+    for input in inputs {
+        for cut in 0..=input.len() {
+            let mut p = Parser::default();
+            p.feed(&input[..cut]);
+            p.feed(&input[cut..]);
+            assert_eq!(p.finish(), parse(input), "{input:?} cut at {cut}");
+        }
+        let mut p = Parser::default();
+        for b in input {
+            p.feed(core::slice::from_ref(b));
+        }
+        assert_eq!(p.finish(), parse(input), "{input:?} byte by byte");
+    }
+}
 
 #[test]
 fn parses_plain_decimal() {
-    assert_eq!(ContainerId::parse(b"123456"), Ok(123456));
-    assert_eq!(ContainerId::parse(b"0"), Ok(0));
-    assert_eq!(ContainerId::parse(b"007"), Ok(7));
+    assert_eq!(parse(b"123456"), Ok(123456));
+    assert_eq!(parse(b"0"), Ok(0));
+    assert_eq!(parse(b"007"), Ok(7));
 }
 
 #[test]
 fn accepts_one_trailing_newline() {
-    assert_eq!(ContainerId::parse(b"42\n"), Ok(42));
-    assert_eq!(ContainerId::parse(b"42\n\n"), Err(ParseError::Invalid));
+    assert_eq!(parse(b"42\n"), Ok(42));
+    assert_eq!(parse(b"42\n\n"), Err(ParseError::Invalid));
 }
 
 #[test]
 fn parses_the_extremes() {
     assert_eq!(
-        ContainerId::parse(b"18446744073709551614"),
+        parse(b"18446744073709551614"),
         Ok(u64::MAX - 1)
     );
     // The unset value is a number; the caller refuses it (and logs).
     assert_eq!(
-        ContainerId::parse(b"18446744073709551615"),
+        parse(b"18446744073709551615"),
         Ok(CONTID_UNSET)
     );
 }
@@ -54,7 +92,7 @@ fn refuses_junk_with_einval() {
         b"\t7",
     ] {
         assert_eq!(
-            ContainerId::parse(input),
+            parse(input),
             Err(ParseError::Invalid),
             "{input:?}"
         );
@@ -64,15 +102,15 @@ fn refuses_junk_with_einval() {
 #[test]
 fn refuses_overflow_with_erange() {
     assert_eq!(
-        ContainerId::parse(b"18446744073709551616"),
+        parse(b"18446744073709551616"),
         Err(ParseError::Range)
     );
     assert_eq!(
-        ContainerId::parse(b"999999999999999999999999999999"),
+        parse(b"999999999999999999999999999999"),
         Err(ParseError::Range)
     );
     assert_eq!(
-        ContainerId::parse(b"184467440737095516150\n"),
+        parse(b"184467440737095516150\n"),
         Err(ParseError::Range)
     );
 }
@@ -80,7 +118,7 @@ fn refuses_overflow_with_erange() {
 #[test]
 fn junk_after_overflow_is_still_junk() {
     assert_eq!(
-        ContainerId::parse(b"99999999999999999999999x"),
+        parse(b"99999999999999999999999x"),
         Err(ParseError::Invalid)
     );
 }
