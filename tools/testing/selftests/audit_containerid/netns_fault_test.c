@@ -561,7 +561,7 @@ static void newnet_sweep(struct __test_metadata *_metadata, struct fault_context
  * the new namespace, since the pernet init prepared the entry and the
  * fork needs none; the lost counter never moves.
  */
-TEST_F_TIMEOUT(netns_fault, fork_into_new_netns_allocates_nothing_atomic, 300)
+TEST_F_TIMEOUT(netns_fault, fork_into_new_netns_allocates_nothing_atomic, 900)
 {
 	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid();
@@ -581,7 +581,7 @@ TEST_F_TIMEOUT(netns_fault, fork_into_new_netns_allocates_nothing_atomic, 300)
  * contid keeps (A, x) in the test's netns A, so a move shows as one more
  * pair; the task goes back to A after each.
  */
-TEST_F_TIMEOUT(netns_fault, unshare_new_netns_allocates_nothing_atomic, 300)
+TEST_F_TIMEOUT(netns_fault, unshare_new_netns_allocates_nothing_atomic, 900)
 {
 	struct fault_context *nf = &self->ctx;
 	uint64_t x = random_contid();
