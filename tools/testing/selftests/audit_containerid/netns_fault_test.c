@@ -267,26 +267,6 @@ static bool ns_left(pid_t pid, long ms)
 	return true;
 }
 
-/* Whether the kernel log has a line with @needle since the fd was opened. */
-static bool kmsg_seen(int fd, const char *needle)
-{
-	static char buf[8192];
-	bool seen = false;
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		if (strstr(buf, needle))
-			seen = true;
-	}
-	return seen;
-}
-
 /* ---------------------------------------------------------------------
  * Actors: targets that also create, join and leave network namespaces,
  * optionally under failslab.  Each dies with its parent.
@@ -820,7 +800,8 @@ TEST_F_TIMEOUT(netns_fault, setns_failure_is_counted, 120)
 	EXPECT_EQ(x, got);
 	if (nf->kmsg >= 0)
 		TH_LOG("kernel log %s \"contid not attributed to a netns\" (rate-limited)",
-		       kmsg_seen(nf->kmsg, "contid not attributed to a netns") ?
+		       kmsg_find(nf->kmsg, (const char *const[]){
+					"contid not attributed to a netns", NULL }) ?
 		       "has" : "does not have");
 
 	/* Disarmed: back to A, where (A, x) exists. */
