@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * /proc/<pid>/containerid, the counters of /proc/audit_containerid and the
- * module that provides them.  The functions return 0 or an errno (positive), as the tests compare it.
+ * module that provides them.  The functions return 0 or an errno
+ * (positive), as the tests compare it.
  */
 #ifndef AUDIT_CONTAINERID_CONTID_PROC_H
 #define AUDIT_CONTAINERID_CONTID_PROC_H

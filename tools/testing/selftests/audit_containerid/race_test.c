@@ -1081,8 +1081,9 @@ TEST_F_TIMEOUT(race, netns_churn_under_packets, 3600)
 	       n, t, seed, nr->ops[0], nr->ops[1], nr->ops[3], nr->ops[2],
 	       (int)(st1.lost - st0.lost), log.overruns);
 	for (k = 0; k < NETNS_COUNT; k++) {
-		TH_LOG("netns %d: %ld packets sent, %ld logged, %ld with contids (churner %d in %ld,"
-		       " churner %d in %ld), %ld foreign; quiet: %ld logged, %ld with contids",
+		TH_LOG("netns %d: %ld packets sent, %ld logged, %ld with contids (churner %d"
+		       " in %ld, churner %d in %ld), %ld foreign; quiet: %ld logged, %ld with"
+		       " contids",
 		       k, nr->packets[k], pk[k].pkts, pk[k].with_info, k, pk[k].seen[k],
 		       (k + NETNS_COUNT - 1) % NETNS_COUNT,
 		       pk[k].seen[(k + NETNS_COUNT - 1) % NETNS_COUNT], pk[k].foreign,
