@@ -298,6 +298,9 @@ static void run_set_race(struct __test_metadata *_metadata, FIXTURE_DATA(race) *
 					     i, sh->line, strerror(sh->err));
 		kill(t, SIGKILL);
 		ASSERT_EQ(t, waitpid(t, NULL, 0));
+		/* The fork race's children, reparented to us: reap them. */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 		if (e == 0)
 			c.won++;
 		else
@@ -366,7 +369,8 @@ static void fork_check(struct __test_metadata *_metadata, struct race_shared *sh
 	uint64_t pt, ch;
 	int e1, e2;
 
-	ASSERT_TRUE(wait_int(&sh->done, (int)sh->go)) TH_LOG("the target did not fork");
+	ASSERT_TRUE(wait_int(&sh->done, (int)sh->go))
+		TH_LOG("the target did not fork (line %d: %s)", sh->line, strerror(sh->err));
 	pt = contid_or(t, 0, &e1);
 	ch = contid_or(sh->child, 0, &e2);
 	ASSERT_EQ(0, e1);
@@ -556,7 +560,8 @@ static void clone_check(struct __test_metadata *_metadata, struct race_shared *s
 	int n, k, tagged = 0, e;
 	uint64_t got;
 
-	ASSERT_TRUE(wait_int(&sh->done, (int)sh->go)) TH_LOG("the target did not clone");
+	ASSERT_TRUE(wait_int(&sh->done, (int)sh->go))
+		TH_LOG("the target did not clone (line %d: %s)", sh->line, strerror(sh->err));
 	n = thread_count(t, tids, CLONE_THREADS + 2);
 	ASSERT_EQ(CLONE_THREADS + 1, n);
 	for (k = 0; k < n; k++) {
