@@ -42,11 +42,11 @@
 #include "../kselftest_harness.h"
 
 /* Iterations of each race: make check, make stress (ACID_STRESS=1). */
-#define FORK_ITERATIONS stress_scale(400, 10000)
-#define EXEC_ITERATIONS stress_scale(150, 10000)
-#define THREAD_ITERATIONS stress_scale(300, 10000)
+#define FORK_ITERATIONS stress_scale(120, 10000)
+#define EXEC_ITERATIONS stress_scale(60, 10000)
+#define THREAD_ITERATIONS stress_scale(100, 10000)
 #define MODULE_CYCLES stress_scale(30, 1000)
-#define NETNS_ITERATIONS stress_scale(3000, 12000)
+#define NETNS_ITERATIONS stress_scale(600, 12000)
 
 /* Threads of the execve and clone races' targets (besides the leader). */
 #define EXEC_THREADS 3
@@ -626,6 +626,7 @@ static void loader(struct module_race *m, unsigned long cycles, uint64_t seed)
 {
 	long end = now_ms() + 3000L * 1000;
 	unsigned long done = 0;
+	long sets;
 	int e;
 
 	while (done < cycles && !m->bad && now_ms() < end) {
@@ -647,6 +648,14 @@ static void loader(struct module_race *m, unsigned long cycles, uint64_t seed)
 			break;
 		}
 		done++;
+		/*
+		 * Loading takes long (KASAN): let the setter set at least once
+		 * before the next unload, so that unloads meet live contids.
+		 */
+		sets = __atomic_load_n(&m->set, __ATOMIC_ACQUIRE);
+		while (__atomic_load_n(&m->set, __ATOMIC_ACQUIRE) == sets && !m->bad &&
+		       now_ms() < end)
+			usleep(1000);
 	}
 	release_int(&m->stop, 1);
 }
@@ -696,7 +705,7 @@ static void setter(struct module_race *m, uint64_t seed)
 		close(p[0]);
 		e = contid_set(c, id);
 		if (e == 0) {
-			m->set++;
+			__atomic_fetch_add(&m->set, 1, __ATOMIC_ACQ_REL);
 			e = contid_get(c, &got);
 			if (e || got != id) {
 				/* The module went away (or was reloaded) with c's contid live. */
@@ -951,7 +960,7 @@ static void churner(struct netns_race *nr, int j, const pid_t *senders, unsigned
 
 /* The outcome of the packet records of one namespace. */
 struct netns_packets {
-	long pkts, with_info, quiet, quiet_info, foreign;
+	long pkts, with_info, quiet, quiet_info, foreign, emptied;
 	long seen[NETNS_COUNT];	/* packets listing churner j's contid */
 };
 
@@ -991,6 +1000,15 @@ static void netns_packets_check(struct __test_metadata *_metadata, struct audit_
 		out[k].with_info++;
 		if (!record_field(log->recs[ci].body, "contid", list, sizeof(list)))
 			continue;
+		/*
+		 * The last tagged task left between the packet path's check
+		 * for one and the record: the list is empty, "-1" (records.rst:
+		 * "A missing contid prints as -1").  Not a misattribution.
+		 */
+		if (!strcmp(list, "-1")) {
+			out[k].emptied++;
+			continue;
+		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			uint64_t id = strtoull(tok[0] == '^' ? tok + 1 : tok, NULL, 10);
 
@@ -1087,12 +1105,12 @@ TEST_F_TIMEOUT(race, netns_churn_under_packets, 3600)
 	       (int)(st1.lost - st0.lost), log.overruns);
 	for (k = 0; k < NETNS_COUNT; k++) {
 		TH_LOG("netns %d: %ld packets sent, %ld logged, %ld with contids (churner %d"
-		       " in %ld, churner %d in %ld), %ld foreign; quiet: %ld logged, %ld with"
-		       " contids",
+		       " in %ld, churner %d in %ld), %ld foreign, %ld \"contid=-1\"; quiet:"
+		       " %ld logged, %ld with contids",
 		       k, nr->packets[k], pk[k].pkts, pk[k].with_info, k, pk[k].seen[k],
 		       (k + NETNS_COUNT - 1) % NETNS_COUNT,
 		       pk[k].seen[(k + NETNS_COUNT - 1) % NETNS_COUNT], pk[k].foreign,
-		       pk[k].quiet, pk[k].quiet_info);
+		       pk[k].emptied, pk[k].quiet, pk[k].quiet_info);
 		EXPECT_EQ(0, pk[k].foreign);
 		EXPECT_EQ(0, pk[k].quiet_info);
 		EXPECT_LT(0, pk[k].quiet);
