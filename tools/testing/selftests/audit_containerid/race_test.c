@@ -106,12 +106,16 @@ struct race_counts {
 struct window {
 	unsigned long bound;
 	uint64_t rng;
+	int last;		/* the last step: 1 grew, 0 shrank, -1 none */
+	bool settled;		/* both outcomes seen: small steps from now on */
 };
 
 static void window_init(struct window *w, uint64_t seed)
 {
 	w->bound = 1024;
 	w->rng = seed;
+	w->last = -1;
+	w->settled = false;
 }
 
 static unsigned long window_pick(struct window *w)
@@ -119,9 +123,15 @@ static unsigned long window_pick(struct window *w)
 	return rng_next(&w->rng) % w->bound;
 }
 
-static void window_adapt(struct window *w, bool won)
+static void window_adapt(struct window *w, bool grow)
 {
-	if (won)
+	/* Double or halve until both outcomes were seen (make check runs few). */
+	if (w->last >= 0 && w->last != grow)
+		w->settled = true;
+	w->last = grow;
+	if (!w->settled)
+		w->bound = grow ? w->bound * 2 : w->bound / 2;
+	else if (grow)
 		w->bound += w->bound / 8 + 1;
 	else
 		w->bound -= w->bound / 8;
