@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/<pid>/containerid and the counters of /proc/audit_containerid.
+ * /proc/<pid>/containerid, the counters of /proc/audit_containerid and the
+ * module that provides them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "contid_proc.h"
 #include "util.h"
@@ -139,4 +141,56 @@ ino_t netns_ino(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+bool module_state(char *state, size_t len, long *refs)
+{
+	char line[512], st[32];
+	bool found = false;
+	FILE *f = fopen("/proc/modules", "re");
+	long size, r;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, MOD_NAME " ", strlen(MOD_NAME) + 1))
+			continue;
+		found = true;
+		/* "name size refs users state address" */
+		if (sscanf(line + strlen(MOD_NAME), "%ld %ld %*s %31s", &size, &r, st) == 3) {
+			if (state)
+				snprintf(state, len, "%s", st);
+			if (refs)
+				*refs = r;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+bool module_loaded(void)
+{
+	return module_state(NULL, 0, NULL);
+}
+
+int module_unload(void)
+{
+	return syscall(SYS_delete_module, MOD_NAME, O_NONBLOCK) ? errno : 0;
+}
+
+int module_load(void)
+{
+	int fd = open(MOD_PATH, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return errno;
+	rc = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+bool module_busy_errno(int e)
+{
+	return e == EWOULDBLOCK || e == EBUSY;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * /proc/<pid>/containerid and the counters of /proc/audit_containerid.
- * The functions return 0 or an errno (positive), as the tests compare it.
+ * /proc/<pid>/containerid, the counters of /proc/audit_containerid and the
+ * module that provides them.  The functions return 0 or an errno
+ * (positive), as the tests compare it.
  */
 #ifndef AUDIT_CONTAINERID_CONTID_PROC_H
 #define AUDIT_CONTAINERID_CONTID_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -48,5 +50,31 @@ long counter_read(const char *name);
 
 /* netns_ino() - the inode of @pid's network namespace, 0 if it is gone. */
 ino_t netns_ino(pid_t pid);
+
+/* The provider module: its name and the guest's copy of it. */
+#define MOD_NAME "audit_containerid"
+#define MOD_PATH "/lib/modules/audit_containerid.ko"
+
+/* module_loaded() - whether /proc/modules lists the module. */
+bool module_loaded(void);
+
+/*
+ * module_state() - the module's state in /proc/modules ("Live",
+ * "Loading", "Unloading") into @state and its reference count into *@refs;
+ * false if it is not listed.
+ */
+bool module_state(char *state, size_t len, long *refs);
+
+/* module_unload() - delete_module(O_NONBLOCK); 0 or errno. */
+int module_unload(void);
+
+/* module_load() - finit_module of MOD_PATH; 0 or errno. */
+int module_load(void);
+
+/*
+ * module_busy_errno() - whether @e is how delete_module(2) refuses a module
+ * in use (the docs: EWOULDBLOCK, which is EAGAIN; EBUSY too).
+ */
+bool module_busy_errno(int e);
 
 #endif /* AUDIT_CONTAINERID_CONTID_PROC_H */

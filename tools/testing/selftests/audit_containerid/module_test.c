@@ -8,48 +8,6 @@
 #include "common.h"
 #include "../kselftest_harness.h"
 
-#define MOD_NAME "audit_containerid"
-#define MOD_PATH "/lib/modules/audit_containerid.ko"
-
-static bool module_loaded(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, MOD_NAME " ", strlen(MOD_NAME) + 1))
-			found = true;
-	fclose(f);
-	return found;
-}
-
-/* delete_module(O_NONBLOCK); 0 or errno. */
-static int module_unload(void)
-{
-	return syscall(SYS_delete_module, MOD_NAME, O_NONBLOCK) ? errno : 0;
-}
-
-/* finit_module of the guest's copy; 0 or errno. */
-static int module_load(void)
-{
-	int fd = open(MOD_PATH, O_RDONLY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return errno;
-	rc = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
-	close(fd);
-	return rc;
-}
-
-static bool busy_errno(int e)
-{
-	return e == EWOULDBLOCK || e == EBUSY;
-}
-
 FIXTURE(module) {
 	int dummy;
 };
@@ -89,7 +47,7 @@ TEST_F(module, unload_refused_while_live)
 	ASSERT_LT(0, target_start(&t));
 	ASSERT_EQ(0, contid_set(t.pid, x));
 	rc = module_unload();
-	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
+	EXPECT_TRUE(module_busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
 	ASSERT_TRUE(module_loaded());
 	ASSERT_EQ(0, contid_get(t.pid, &id));
 	EXPECT_EQ(x, id);
@@ -138,7 +96,7 @@ TEST_F(module, unload_waits_for_inherited_child)
 	EXPECT_EQ(1, tasks);
 	EXPECT_EQ(1, objects);
 	rc = module_unload();
-	EXPECT_TRUE(busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
+	EXPECT_TRUE(module_busy_errno(rc)) TH_LOG("delete_module: %s", strerror(rc));
 	ASSERT_TRUE(module_loaded());
 
 	kill(g, SIGKILL);
@@ -175,8 +133,8 @@ TEST_F_TIMEOUT(module, load_unload_cycles, 600)
 			ASSERT_EQ(0, contid_get(t.pid, &id));
 			ASSERT_EQ(x, id);
 			rc = module_unload();
-			ASSERT_TRUE(busy_errno(rc)) TH_LOG("cycle %d: delete_module: %s", i,
-							   strerror(rc));
+			ASSERT_TRUE(module_busy_errno(rc))
+				TH_LOG("cycle %d: delete_module: %s", i, strerror(rc));
 			ASSERT_EQ(0, target_stop(&t));
 		}
 	}

@@ -656,7 +656,8 @@ TEST_F_TIMEOUT(netns_fault, setns_failure_is_counted, 120)
 	EXPECT_EQ(x, got);
 	if (nf->kmsg >= 0)
 		TH_LOG("kernel log %s \"contid not attributed to a netns\" (rate-limited)",
-		       kmsg_seen(nf->kmsg, "contid not attributed to a netns") ?
+		       kmsg_find(nf->kmsg, (const char *const[]){
+					"contid not attributed to a netns", NULL }) ?
 		       "has" : "does not have");
 
 	/* Disarmed: back to A, where (A, x) exists. */

@@ -151,6 +151,28 @@ void counters_settle(struct __test_metadata *_metadata, long *tasks, long *objec
 	}
 }
 
+/*
+ * expect_counters - wait (up to @ms) for the counters of
+ * /proc/audit_containerid to read @tasks, @objects and @netns, then check
+ * them (EXPECT: the test goes on).
+ */
+void expect_counters(struct __test_metadata *_metadata, long tasks, long objects, long netns,
+		     long ms)
+{
+	long t = -1, o = -1, n = -1, end = now_ms() + ms;
+
+	for (;;) {
+		ASSERT_EQ(0, counters_read(&t, &o));
+		n = counter_read("netns");
+		if ((t == tasks && o == objects && n == netns) || now_ms() > end)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(tasks, t);
+	EXPECT_EQ(objects, o);
+	EXPECT_EQ(netns, n);
+}
+
 /* Unless @id is unset: set @pid's contid to @id and read it back. */
 void tag_task(struct __test_metadata *_metadata, pid_t pid, uint64_t id)
 {

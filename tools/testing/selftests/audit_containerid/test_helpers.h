@@ -61,6 +61,14 @@ void counters_settle(struct __test_metadata *_metadata, long *tasks, long *objec
 		     long *netns);
 
 /*
+ * expect_counters() - wait (up to @ms: an exit is seen a little after the
+ * reap) for the counters of /proc/audit_containerid to read @tasks,
+ * @objects and @netns, then check them.
+ */
+void expect_counters(struct __test_metadata *_metadata, long tasks, long objects, long netns,
+		     long ms);
+
+/*
  * tag_task() - unless @id is unset, set @pid's contid to @id and read it
  * back.
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small utilities of the selftests: printable integers, random contids,
- * a monotonic clock in milliseconds, iteration counts and seeds.
+ * a monotonic clock in milliseconds, iteration counts and seeds, the
+ * kernel log.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "util.h"
@@ -90,4 +92,25 @@ uint64_t rng_next(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545f4914f6cdd1dULL;
+}
+
+const char *kmsg_find(int fd, const char *const *needles)
+{
+	static char buf[8192];
+	const char *seen = NULL;
+	int k;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		for (k = 0; !seen && needles[k]; k++)
+			if (strstr(buf, needles[k]))
+				seen = needles[k];
+	}
+	return seen;
 }

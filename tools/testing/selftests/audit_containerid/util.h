@@ -43,4 +43,11 @@ uint64_t test_seed(uint64_t fallback);
  */
 uint64_t rng_next(uint64_t *state);
 
+/*
+ * kmsg_find() - read the kernel log from @fd (/dev/kmsg opened O_NONBLOCK)
+ * up to its end: the first of the NULL-terminated @needles that a line
+ * contains, or NULL.
+ */
+const char *kmsg_find(int fd, const char *const *needles);
+
 #endif /* AUDIT_CONTAINERID_UTIL_H */
