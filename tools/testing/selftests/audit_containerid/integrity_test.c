@@ -46,28 +46,6 @@ static uint64_t contid_of(struct __test_metadata *_metadata, pid_t pid)
 	return id;
 }
 
-/*
- * wait_stats - wait (up to @ms: an exit is seen a little after the reap)
- * for the counters of /proc/audit_containerid to read @tasks, @objects and
- * @netns, then check them.
- */
-static void wait_stats(struct __test_metadata *_metadata, long tasks, long objects, long netns,
-		       long ms)
-{
-	long t = -1, o = -1, n = -1, end = now_ms() + ms;
-
-	for (;;) {
-		ASSERT_EQ(0, counters_read(&t, &o));
-		n = counter_read("netns");
-		if ((t == tasks && o == objects && n == netns) || now_ms() > end)
-			break;
-		usleep(20000);
-	}
-	EXPECT_EQ(tasks, t);
-	EXPECT_EQ(objects, o);
-	EXPECT_EQ(netns, n);
-}
-
 /* ---------------------------------------------------------------------
  * Item 2: the opener's credentials
  */
@@ -527,7 +505,7 @@ TEST_F_TIMEOUT(integrity, set_racing_exit, 900)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The refusals are fine, whatever their errno; some sets must win. */
 	EXPECT_LT(0, r->won);
-	wait_stats(_metadata, self->base_tasks, self->base_objects, self->base_netns, 10000);
+	counters_wait_all(_metadata, self->base_tasks, self->base_objects, self->base_netns, 10000);
 	munmap(r, sizeof(*r));
 }
 

@@ -292,4 +292,24 @@ int expect_uname(struct __test_metadata *_metadata, struct audit_log *log, int f
 	return i;
 }
 
+/*
+ * counters_wait_all - wait (up to @ms: an exit is seen a little after the reap)
+ * for the counters of /proc/audit_containerid to read @tasks, @objects and
+ * @netns, then check them.
+ */
+void counters_wait_all(struct __test_metadata *_metadata, long tasks, long objects, long netns,
+		       long ms)
+{
+	long t = -1, o = -1, n = -1, end = now_ms() + ms;
 
+	for (;;) {
+		ASSERT_EQ(0, counters_read(&t, &o));
+		n = counter_read("netns");
+		if ((t == tasks && o == objects && n == netns) || now_ms() > end)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(tasks, t);
+	EXPECT_EQ(objects, o);
+	EXPECT_EQ(netns, n);
+}

@@ -57,6 +57,14 @@ void counters_read_all(struct __test_metadata *_metadata, long *tasks, long *obj
 		       long *netns);
 
 /*
+ * counters_wait_all() - wait up to @ms for the three counters of
+ * /proc/audit_containerid to read @tasks, @objects and @netns (an exit is
+ * seen a little after the reap), then check them.
+ */
+void counters_wait_all(struct __test_metadata *_metadata, long tasks, long objects, long netns,
+		       long ms);
+
+/*
  * tag_task() - unless @id is unset, set @pid's contid to @id and read it
  * back.
  */
