@@ -417,9 +417,9 @@ TEST_F_TIMEOUT(fuzz, proc_read, 1800)
 			default:
 				got = read(fd, buf, n);
 				EXPECT_TRUE(check_read(text[k], pos, n, got, buf))
-					TH_LOG("seed %" PRIu64 " iteration %lu: read(%zu) at %jd of "
-					       "\"%s\": %zd", self->seed, it, n, (intmax_t)pos,
-					       text[k], got);
+					TH_LOG("seed %" PRIu64 " iteration %lu: read(%zu) at "
+					       "%jd of \"%s\": %zd", self->seed, it, n,
+					       (intmax_t)pos, text[k], got);
 				if (got > 0)
 					pos += got;
 				break;
@@ -497,7 +497,8 @@ static void add_bytes(struct fuzz_rule *fr, uint32_t type, uint32_t op, uint32_t
 static void fuzz_rule(FIXTURE_DATA(fuzz) *self, struct fuzz_rule *fr)
 {
 	uint32_t list = rnd(self, 3) ? lists[rnd(self, 3)] : lists[rnd(self, ARRAY_SIZE(lists))];
-	uint32_t action = rnd(self, 10) ? (rnd(self, 2) ? AUDIT_ALWAYS : AUDIT_NEVER) : rnd(self, 4);
+	uint32_t action = rnd(self, 10) ? (rnd(self, 2) ? AUDIT_ALWAYS : AUDIT_NEVER) :
+			  rnd(self, 4);
 	int nf = rnd(self, 50) ? 1 + rnd(self, 6) : 60 + rnd(self, 8), f, key = 0;
 	size_t trunc = 0, extra = 0;
 	bool keyed = false;
@@ -559,7 +560,8 @@ static void fuzz_rule(FIXTURE_DATA(fuzz) *self, struct fuzz_rule *fr)
 			rule_add_field(&fr->sent, AUDIT_PID, op, u);
 		} else if (kind == 7) {
 			u = rnd(self, 3) ? rnd(self, 70000) : (uint32_t)-1;
-			if (!e && (op == AUDIT_BIT_MASK || op == AUDIT_BIT_TEST || u == (uint32_t)-1))
+			if (!e && (op == AUDIT_BIT_MASK || op == AUDIT_BIT_TEST ||
+				   u == (uint32_t)-1))
 				e = EINVAL;
 			rule_add_field(&fr->sent, AUDIT_UID, op, u);
 		} else if (kind == 8) {
@@ -574,7 +576,8 @@ static void fuzz_rule(FIXTURE_DATA(fuzz) *self, struct fuzz_rule *fr)
 			/* a key: at most one, of 1..256 bytes */
 			len = rnd(self, 8) ? 1 + rnd(self, 24) : rnd(self, 300);
 			len = len > sizeof(keybuf) ? sizeof(keybuf) : len;
-			snprintf(keybuf, sizeof(keybuf), "fuzz-%x-%d-", (unsigned)self->seed, key++);
+			snprintf(keybuf, sizeof(keybuf), "fuzz-%x-%d-", (unsigned int)self->seed,
+				 key++);
 			for (i = strlen(keybuf); i < len; i++)
 				keybuf[i] = 'a' + rnd(self, 26);
 			if (fr->sent.d.buflen + len > 600)

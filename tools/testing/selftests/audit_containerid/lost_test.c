@@ -326,7 +326,8 @@ TEST_F_TIMEOUT(lost, flood, 1800)
 			e->user = true;
 			e->promised = body_has(l.body, "record", "1");
 		} else if ((!strcmp(l.type, "CONTAINER_INFO") ||
-			    !strcmp(l.type, "UNKNOWN[1340]")) && body_has(l.body, "contid", chain)) {
+			    !strcmp(l.type, "UNKNOWN[1340]")) &&
+			   body_has(l.body, "contid", chain)) {
 			e = event_get(&ev, l.serial);
 			EXPECT_FALSE(e->info) TH_LOG("two CONTAINER_INFO records in %lu", l.serial);
 			e->info = true;
