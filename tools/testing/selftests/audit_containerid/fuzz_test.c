@@ -194,14 +194,14 @@ static void insert(unsigned char *b, size_t *len, size_t at, const void *what, s
 }
 
 /*
- * fuzz_input() - a value, unchanged about a third of the time, else with
- * one to four mutations; its length.
+ * fuzz_input() - a value, unchanged a quarter of the time, else with one
+ * to four mutations; its length.
  */
 static size_t fuzz_input(FIXTURE_DATA(fuzz) *self, unsigned char *b)
 {
 	static unsigned char zeros[FUZZ_MAX];
 	size_t len = fuzz_value(self, b);
-	int m, nmut = rnd(self, 3) ? (int)rnd(self, 5) : 0;
+	int m, nmut = rnd(self, 4) ? 1 + (int)rnd(self, 4) : 0;
 
 	if (!zeros[0])
 		memset(zeros, '0', sizeof(zeros));
@@ -290,7 +290,7 @@ static void tally_add(struct tally *t, int err)
 
 TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 {
-	unsigned long iters = stress_scale(12000, 100000), it;
+	unsigned long iters = stress_scale(10000, 100000), it;
 	static unsigned char in[FUZZ_MAX + 8];
 	struct target pool[POOL];
 	struct tally tl = {};
@@ -303,6 +303,11 @@ TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 	for (it = 0; it < iters && mismatches < MAX_MISMATCH; it++) {
 		struct target *t = &pool[rnd(self, POOL)];
 		size_t len = fuzz_input(self, in), done = 0;
+		/*
+		 * 0-6: one write(); 7: split over write() calls; 8: split
+		 * over pwrite() calls at offset 0 (a second value is EEXIST);
+		 * 9: split over pwrite() calls at other offsets.
+		 */
 		int how = rnd(self, 10), nwrites = how < 7 ? 1 : 2 + rnd(self, 3), w, fd;
 		uint64_t want = AUDIT_CID_UNSET, got = 0;
 		char what[96];
@@ -314,12 +319,13 @@ TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 			/* The last write takes the rest; the others a part. */
 			size_t n = w == nwrites - 1 ? len - done : rnd(self, len - done + 1);
 			off_t off = how == 9 ? 1 + rnd(self, 8192) : 0;
+			bool pw = how >= 8;
 			off_t pos = lseek(fd, 0, SEEK_CUR);
 			ssize_t rc;
 			int err, exp;
 
 			ASSERT_LE(0, pos);
-			if (how == 9) {
+			if (pw) {
 				rc = pwrite(fd, in + done, n, off);
 				exp = oracle_write(in + done, n, off, &want);
 			} else {
@@ -331,7 +337,7 @@ TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 				err = -1;
 			tally_add(&tl, err);
 			snprintf(what, sizeof(what), "write %d of %d, %zu bytes at %zu, offset %jd",
-				 w + 1, nwrites, n, done, (intmax_t)(how == 9 ? off : pos));
+				 w + 1, nwrites, n, done, (intmax_t)(pw ? off : pos));
 			EXPECT_EQ(exp, err) TH_LOG("seed %" PRIu64 " iteration %lu: %s: %s",
 						    self->seed, it, what, hex_dump(in + done, n));
 			if (exp != err)
@@ -357,6 +363,7 @@ TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 	/* Both ways happened, so the oracle was tested on each. */
 	EXPECT_LT(0, tl.ok);
 	EXPECT_LT(0, tl.erange);
+	EXPECT_LT(0, tl.eexist);
 	for (i = 0; i < POOL; i++)
 		EXPECT_EQ(0, target_stop(&pool[i]));
 	counters_wait_all(_metadata, self->base_tasks, self->base_objects, self->base_netns,
@@ -378,7 +385,7 @@ static bool check_read(const char *text, off_t pos, size_t n, ssize_t got, const
 
 TEST_F_TIMEOUT(fuzz, proc_read, 1800)
 {
-	unsigned long iters = stress_scale(3000, 30000), it;
+	unsigned long iters = stress_scale(1500, 30000), it;
 	struct target pool[POOL];
 	char text[POOL][32], path[64], buf[64];
 	int i;
@@ -683,7 +690,7 @@ static int rule_send(int nl, int type, const struct fuzz_rule *fr, const struct 
 
 TEST_F_TIMEOUT(fuzz, rules, 3600)
 {
-	unsigned long iters = stress_scale(2500, 20000), it;
+	unsigned long iters = stress_scale(1500, 20000), it;
 	unsigned long accepted = 0, refused = 0, with_contid = 0;
 	struct rule_match m = {};
 	static struct fuzz_rule fr;
