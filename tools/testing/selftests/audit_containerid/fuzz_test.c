@@ -290,7 +290,7 @@ static void tally_add(struct tally *t, int err)
 
 TEST_F_TIMEOUT(fuzz, proc_write, 3600)
 {
-	unsigned long iters = stress_scale(10000, 100000), it;
+	unsigned long iters = stress_scale(2000, 100000), it;
 	static unsigned char in[FUZZ_MAX + 8];
 	struct target pool[POOL];
 	struct tally tl = {};
@@ -385,7 +385,7 @@ static bool check_read(const char *text, off_t pos, size_t n, ssize_t got, const
 
 TEST_F_TIMEOUT(fuzz, proc_read, 1800)
 {
-	unsigned long iters = stress_scale(1500, 30000), it;
+	unsigned long iters = stress_scale(500, 30000), it;
 	struct target pool[POOL];
 	char text[POOL][32], path[64], buf[64];
 	int i;
@@ -690,7 +690,7 @@ static int rule_send(int nl, int type, const struct fuzz_rule *fr, const struct 
 
 TEST_F_TIMEOUT(fuzz, rules, 3600)
 {
-	unsigned long iters = stress_scale(1500, 20000), it;
+	unsigned long iters = stress_scale(600, 20000), it;
 	unsigned long accepted = 0, refused = 0, with_contid = 0;
 	struct rule_match m = {};
 	static struct fuzz_rule fr;
