@@ -335,5 +335,3 @@ int expect_uname(struct __test_metadata *_metadata, struct audit_log *log, int f
 		event_log(_metadata, log, serial);
 	return i;
 }
-
-
