@@ -125,9 +125,24 @@ impl ContainerObject {
         parent: Option<&ARef<ContainerObject>>,
         target: &Task,
     ) -> Result<ARef<ContainerObject>> {
+        // Each object pins the module until its release.  Unlike a pin
+        // taken only for the first object, `try_module_get()` fails once
+        // an unload has begun: a set racing `rmmod` is refused instead of
+        // leaving a contid in a module that is going away.
+        // SAFETY: `THIS_MODULE` is this module, loaded while its hooks run.
+        if !unsafe { bindings::try_module_get(crate::THIS_MODULE.as_ptr()) } {
+            return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
+        }
         // Allocated before the references the fields take, which a failed
         // allocation would otherwise leak through `ManuallyDrop`.
-        let obj = KBox::new_uninit(GFP_KERNEL)?;
+        let obj = match KBox::new_uninit(GFP_KERNEL) {
+            Ok(obj) => obj,
+            Err(e) => {
+                // SAFETY: Taken just above.
+                unsafe { bindings::module_put(crate::THIS_MODULE.as_ptr()) };
+                return Err(e.into());
+            }
+        };
         let obj = KBox::write(
             obj,
             ContainerObject {
@@ -143,11 +158,7 @@ impl ContainerObject {
             },
         );
         obj.orphan.init_orphan(&obj);
-        if OBJECTS.fetch_add(1, Ordering::Relaxed) == 0 {
-            // SAFETY: The module is loaded (this runs in one of its hooks);
-            // pin it while objects exist.
-            unsafe { bindings::__module_get(crate::THIS_MODULE.as_ptr()) };
-        }
+        OBJECTS.fetch_add(1, Ordering::Relaxed);
         let raw = KBox::into_raw(obj);
         // SAFETY: `raw` is a live object with one reference, which the
         // returned `ARef` owns.
@@ -294,12 +305,11 @@ unsafe fn release(this: NonNull<ContainerObject>) {
     // SAFETY: `rcu` is ours and not queued yet; `free_rcu` frees the
     // allocation once readers are done with it.
     unsafe { bindings::call_rcu(obj.rcu.get(), Some(free_rcu)) };
-    if OBJECTS.fetch_sub(1, Ordering::Relaxed) == 1 {
-        // SAFETY: Taken in `create` when the first object appeared.  The
-        // hook running this is in the SRCU section that unregistering waits
-        // for, and the module waits for `free_rcu` callbacks on exit.
-        unsafe { bindings::module_put(crate::THIS_MODULE.as_ptr()) };
-    }
+    OBJECTS.fetch_sub(1, Ordering::Relaxed);
+    // SAFETY: The object's pin, taken in `create`.  The hook running this
+    // is in the SRCU section that unregistering waits for, and the module
+    // waits for `free_rcu` callbacks on exit.
+    unsafe { bindings::module_put(crate::THIS_MODULE.as_ptr()) };
 }
 
 /// Frees an object an RCU grace period after its release.
