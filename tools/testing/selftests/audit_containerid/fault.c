@@ -310,22 +310,3 @@ int probe_atomic_alloc(void)
 
 	return sigqueue(getpid(), SIGRTMIN, v) ? errno : 0;
 }
-
-bool kmsg_seen(int fd, const char *needle)
-{
-	static char buf[8192];
-	bool seen = false;
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		if (strstr(buf, needle))
-			seen = true;
-	}
-	return seen;
-}

@@ -130,10 +130,4 @@ int fault_window_close(struct fault_window *w);
  */
 int probe_atomic_alloc(void);
 
-/*
- * kmsg_seen() - whether the kernel log has a line with @needle between
- * @fd's position and its end (@fd is /dev/kmsg, O_NONBLOCK).
- */
-bool kmsg_seen(int fd, const char *needle);
-
 #endif /* AUDIT_CONTAINERID_FAULT_H */
