@@ -43,9 +43,10 @@ impl ContainerId {
 /// Parses what a writer gave: decimal digits with at most one trailing
 /// newline, nothing else.
 ///
-/// Unlike `kstrtou64()` this refuses a leading `+`, so that `+5` and `5`
-/// are not two spellings of one identifier.  The unset value parses (it is
-/// a number) and is refused later by the caller, which logs the attempt.
+/// Unlike `kstrtou64()` this refuses a leading `+`: a contid has no sign,
+/// and `+1` is refused as `-1` is.  Leading zeros are accepted, as
+/// `kstrtou64()` accepts them.  The unset value parses (it is a number) and
+/// is refused later by the caller, which logs the attempt.
 ///
 /// The input may arrive in pieces, so that a write is parsed from a small
 /// buffer on the stack: nothing is allocated before the attempt is logged.
