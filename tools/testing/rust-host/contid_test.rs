@@ -63,15 +63,9 @@ fn accepts_one_trailing_newline() {
 
 #[test]
 fn parses_the_extremes() {
-    assert_eq!(
-        parse(b"18446744073709551614"),
-        Ok(u64::MAX - 1)
-    );
+    assert_eq!(parse(b"18446744073709551614"), Ok(u64::MAX - 1));
     // The unset value is a number; the caller refuses it (and logs).
-    assert_eq!(
-        parse(b"18446744073709551615"),
-        Ok(CONTID_UNSET)
-    );
+    assert_eq!(parse(b"18446744073709551615"), Ok(CONTID_UNSET));
 }
 
 #[test]
@@ -91,36 +85,23 @@ fn refuses_junk_with_einval() {
         b"1e3",
         b"\t7",
     ] {
-        assert_eq!(
-            parse(input),
-            Err(ParseError::Invalid),
-            "{input:?}"
-        );
+        assert_eq!(parse(input), Err(ParseError::Invalid), "{input:?}");
     }
 }
 
 #[test]
 fn refuses_overflow_with_erange() {
-    assert_eq!(
-        parse(b"18446744073709551616"),
-        Err(ParseError::Range)
-    );
+    assert_eq!(parse(b"18446744073709551616"), Err(ParseError::Range));
     assert_eq!(
         parse(b"999999999999999999999999999999"),
         Err(ParseError::Range)
     );
-    assert_eq!(
-        parse(b"184467440737095516150\n"),
-        Err(ParseError::Range)
-    );
+    assert_eq!(parse(b"184467440737095516150\n"), Err(ParseError::Range));
 }
 
 #[test]
 fn junk_after_overflow_is_still_junk() {
-    assert_eq!(
-        parse(b"99999999999999999999999x"),
-        Err(ParseError::Invalid)
-    );
+    assert_eq!(parse(b"99999999999999999999999x"), Err(ParseError::Invalid));
 }
 
 #[test]
