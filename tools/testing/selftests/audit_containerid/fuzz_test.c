@@ -288,7 +288,7 @@ static void tally_add(struct tally *t, int err)
 	}
 }
 
-TEST_F_TIMEOUT(fuzz, proc_write, 3600)
+TEST_F_TIMEOUT(fuzz, proc_write, 7200)
 {
 	unsigned long iters = stress_scale(2000, 100000), it;
 	static unsigned char in[FUZZ_MAX + 8];
@@ -383,7 +383,7 @@ static bool check_read(const char *text, off_t pos, size_t n, ssize_t got, const
 	return got >= 0 && (size_t)got == want && !memcmp(buf, text + pos, want);
 }
 
-TEST_F_TIMEOUT(fuzz, proc_read, 1800)
+TEST_F_TIMEOUT(fuzz, proc_read, 3600)
 {
 	unsigned long iters = stress_scale(500, 30000), it;
 	struct target pool[POOL];

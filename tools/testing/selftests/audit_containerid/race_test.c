@@ -398,7 +398,7 @@ static void fork_check(struct __test_metadata *_metadata, struct race_shared *sh
 	kill(sh->child, SIGKILL);
 }
 
-TEST_F_TIMEOUT(race, set_vs_fork, 3600)
+TEST_F_TIMEOUT(race, set_vs_fork, 7200)
 {
 	static const struct set_race r = { "set vs fork", fork_target, fork_check };
 
@@ -521,7 +521,7 @@ static void exec_check(struct __test_metadata *_metadata, struct race_shared *sh
 	EXPECT_EQ(0, c->bad);
 }
 
-TEST_F_TIMEOUT(race, set_vs_exec_de_thread, 3600)
+TEST_F_TIMEOUT(race, set_vs_exec_de_thread, 7200)
 {
 	static const struct set_race r = { "set vs execve of a thread", exec_target_start,
 					   exec_check, true };
@@ -590,7 +590,7 @@ static void clone_check(struct __test_metadata *_metadata, struct race_shared *s
 	EXPECT_EQ(0, c->bad);
 }
 
-TEST_F_TIMEOUT(race, set_vs_clone_thread, 3600)
+TEST_F_TIMEOUT(race, set_vs_clone_thread, 7200)
 {
 	static const struct set_race r = { "set vs clone(CLONE_THREAD)", clone_target,
 					   clone_check };
