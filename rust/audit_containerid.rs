@@ -13,6 +13,7 @@ use kernel::prelude::*;
 
 mod contid;
 mod ffi;
+mod global;
 mod netns;
 mod object;
 mod proc;
@@ -42,7 +43,7 @@ struct AuditContainerId {
 
 impl kernel::Module for AuditContainerId {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let registry = registry::Published::new()?;
+        let registry = registry::publish()?;
         let stats = stats::StatsFile::new()?;
         let net = netns::NetRegistration::new()?;
         let hooks = ffi::Registration::new()?;

@@ -85,23 +85,30 @@ impl Drop for Record {
     }
 }
 
+/// Writes a chain of identifiers, innermost first, as `4,^2,^1`, or `-1`
+/// for none.
+pub(crate) fn write_chain(f: &mut impl fmt::Write, ids: impl Iterator<Item = u64>) -> fmt::Result {
+    let mut ids = ids.peekable();
+    if ids.peek().is_none() {
+        return f.write_str("-1");
+    }
+    for (i, id) in ids.enumerate() {
+        if i == 0 {
+            write!(f, "{id}")?;
+        } else {
+            write!(f, ",^{id}")?;
+        }
+    }
+    Ok(())
+}
+
 /// The chain of an object: its identifier and its ancestors' as
 /// `4,^2,^1`, or `-1` for none.
 struct Chain<'a>(Option<&'a ContainerObject>);
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Some(obj) = self.0 else {
-            return f.write_str("-1");
-        };
-        for (i, id) in obj.chain().enumerate() {
-            if i == 0 {
-                write!(f, "{id}")?;
-            } else {
-                write!(f, ",^{id}")?;
-            }
-        }
-        Ok(())
+        write_chain(f, self.0.into_iter().flat_map(ContainerObject::chain))
     }
 }
 

@@ -4,7 +4,7 @@
 //! orchestrator cannot be taken by another.
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::AtomicPtr;
 
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -13,6 +13,7 @@ use kernel::sync::Mutex;
 use kernel::types::ARef;
 
 use crate::contid::ContainerId;
+use crate::global;
 use crate::object::ContainerObject;
 
 /// Live identifiers, mapped to their object's address.
@@ -28,40 +29,22 @@ pub(crate) struct Registry {
 /// The registry, published while the module's hooks are registered.
 static REGISTRY: AtomicPtr<Mutex<Registry>> = AtomicPtr::new(ptr::null_mut());
 
-/// The registry, allocated and published for the hooks; unpublished when
-/// dropped, which the module does after it unregistered the hooks.
-pub(crate) struct Published {
-    _registry: Pin<KBox<Mutex<Registry>>>,
-}
+/// The published registry; the module drops it after unregistering the
+/// hooks.
+pub(crate) type Published = global::Published<Mutex<Registry>>;
 
-impl Published {
-    /// Allocates and publishes the registry.
-    pub(crate) fn new() -> Result<Self> {
-        let reg = KBox::pin_init(
-            new_mutex!(
-                Registry { ids: RBTree::new() },
-                "audit_containerid:registry"
-            ),
-            GFP_KERNEL,
-        )?;
-        REGISTRY.store(ptr::from_ref(&*reg).cast_mut(), Ordering::Release);
-        Ok(Self { _registry: reg })
-    }
-}
-
-impl Drop for Published {
-    fn drop(&mut self) {
-        REGISTRY.store(ptr::null_mut(), Ordering::Release);
-    }
+/// Allocates and publishes the registry.
+pub(crate) fn publish() -> Result<Published> {
+    let registry = new_mutex!(
+        Registry { ids: RBTree::new() },
+        "audit_containerid:registry"
+    );
+    global::Published::new(&REGISTRY, registry)
 }
 
 /// The registry; `ENODEV` outside the hooks' lifetime.
 pub(crate) fn get() -> Result<&'static Mutex<Registry>> {
-    let p = REGISTRY.load(Ordering::Acquire);
-    // SAFETY: `Published` stored a pointer to the registry it owns and
-    // clears it before the registry goes; the module drops it only after
-    // unregistering the hooks, the only callers.
-    unsafe { p.as_ref() }.ok_or(ENODEV)
+    global::get(&REGISTRY)
 }
 
 impl Registry {
