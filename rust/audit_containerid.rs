@@ -19,6 +19,7 @@ mod object;
 mod proc;
 mod record;
 mod registry;
+mod signal;
 mod slot;
 mod stats;
 mod task;
@@ -38,12 +39,14 @@ struct AuditContainerId {
     _hooks: ffi::Registration,
     _net: netns::NetRegistration,
     _stats: stats::StatsFile,
+    _signal: signal::Published,
     _registry: registry::Published,
 }
 
 impl kernel::Module for AuditContainerId {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = registry::publish()?;
+        let signal = signal::publish()?;
         let stats = stats::StatsFile::new()?;
         let net = netns::NetRegistration::new()?;
         let hooks = ffi::Registration::new()?;
@@ -51,6 +54,7 @@ impl kernel::Module for AuditContainerId {
             _hooks: hooks,
             _net: net,
             _stats: stats,
+            _signal: signal,
             _registry: registry,
         })
     }

@@ -18,7 +18,7 @@ use crate::object::{ContainerObject, OBJECTS};
 use crate::proc::{self, OpenFile};
 use crate::record::EventContext;
 use crate::task::{self, ForkGuard, RcuGuard};
-use crate::{netns, record, slot};
+use crate::{netns, record, signal, slot};
 
 /// Converts a hook's result to what C expects.
 fn to_ssize(r: Result<usize>) -> isize {
@@ -203,6 +203,25 @@ unsafe extern "C" fn contid_match(tsk: *mut bindings::task_struct, contid: u64) 
     })
 }
 
+/// `sender` signals auditd: keep its chain for `AUDIT_SIGNAL_INFO2`.
+///
+/// # Safety
+///
+/// `sender` is a valid task.  Does not sleep.
+unsafe extern "C" fn contid_signal(sender: *mut bindings::task_struct) -> c_int {
+    // SAFETY: `audit_signal_info()` passes current, valid for the call.
+    let sender = unsafe { task::from_raw(sender) };
+    match signal::capture(sender) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The chain kept by `contid_signal` as text for `kfree()`, or null.
+extern "C" fn contid_signal_chain() -> *mut c_char {
+    signal::chain_text().unwrap_or(core::ptr::null_mut())
+}
+
 /// The operations registered with the C side.
 static OPS: bindings::audit_contid_ops = bindings::audit_contid_ops {
     read: Some(contid_read),
@@ -216,6 +235,8 @@ static OPS: bindings::audit_contid_ops = bindings::audit_contid_ops {
     switch_net: Some(contid_switch_net),
     net_active: Some(contid_net_active),
     log_net_info: Some(contid_log_net_info),
+    signal: Some(contid_signal),
+    signal_chain: Some(contid_signal_chain),
 };
 
 /// The provider registration; dropping it unregisters the hooks.

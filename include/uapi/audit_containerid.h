@@ -20,9 +20,11 @@
 
 /* The project's copy of each number. */
 #define ACID_AUDIT_CONTAINER				1020
+#define ACID_AUDIT_SIGNAL_INFO2				1021
 #define ACID_AUDIT_CONTAINER_INFO			1340
 #define ACID_AUDIT_CONTAINERID				27
 #define ACID_AUDIT_FEATURE_BITMAP_CONTAINERID		0x00000080
+#define ACID_AUDIT_FEATURE_BITMAP_SIGNAL_INFO2		0x00000100
 #define ACID_AUDIT_CID_UNSET				((__u64)-1)
 
 /* Record: an attempt to set an audit container identifier. */
@@ -43,6 +45,16 @@
 /* AUDIT_GET feature bit: the kernel understands the containerid field. */
 #ifndef AUDIT_FEATURE_BITMAP_CONTAINERID
 #define AUDIT_FEATURE_BITMAP_CONTAINERID	ACID_AUDIT_FEATURE_BITMAP_CONTAINERID
+#endif
+
+/* Request: who signalled auditd, with the sender's contid chain. */
+#ifndef AUDIT_SIGNAL_INFO2
+#define AUDIT_SIGNAL_INFO2		ACID_AUDIT_SIGNAL_INFO2
+#endif
+
+/* AUDIT_GET feature bit: the kernel answers AUDIT_SIGNAL_INFO2. */
+#ifndef AUDIT_FEATURE_BITMAP_SIGNAL_INFO2
+#define AUDIT_FEATURE_BITMAP_SIGNAL_INFO2	ACID_AUDIT_FEATURE_BITMAP_SIGNAL_INFO2
 #endif
 
 /* The value of a task without an audit container identifier. */
