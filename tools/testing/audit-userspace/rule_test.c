@@ -11,7 +11,9 @@
  *  - the rule is printed with auditctl's own listing code (audit_print_reply
  *    from auditctl-listing.o, fed a fake AUDIT_LIST_RULES reply) and the
  *    printed -F words are parsed again: the rebuilt rule must be byte for
- *    byte the same, which is what auditctl -d relies on.
+ *    byte the same, which is what auditctl -d relies on;
+ *  - audit_format_signal_info() and its accessors are fed fake
+ *    AUDIT_SIGNAL_INFO and AUDIT_SIGNAL_INFO2 replies, well formed and not.
  *
  * Prints one "ok"/"FAIL" line per check and "N passed, N failed".
  */
@@ -213,6 +215,88 @@ static void roundtrip(const char *const pairs[], const char *want)
 	free(r2);
 }
 
+/*
+ * A fake reply to a signal info request of @type: uid 1000, a pid that
+ * does not exist, @cid_len bytes of @cid (SIGNAL_INFO2) and @ctx_len bytes
+ * of @ctx; @claim is the cid_len the reply states.
+ */
+static void fake_signal_info(struct audit_reply *rep, int type, const char *cid,
+			     int cid_len, uint32_t claim, const char *ctx, int ctx_len)
+{
+	int hdr = type == AUDIT_SIGNAL_INFO2 ? sizeof(struct audit_sig_info2) :
+					       sizeof(struct audit_sig_info);
+	char *p = NLMSG_DATA(&rep->msg.nlh);
+
+	memset(rep, 0, sizeof(*rep));
+	rep->type = type;
+	rep->len = NLMSG_LENGTH(hdr + cid_len + ctx_len);
+	rep->msg.nlh.nlmsg_len = rep->len;
+	rep->msg.nlh.nlmsg_type = type;
+	rep->nlh = &rep->msg.nlh;
+	rep->signal_info = (struct audit_sig_info *)p;
+	rep->signal_info->uid = 1000;
+	rep->signal_info->pid = 999999999;
+	if (type == AUDIT_SIGNAL_INFO2)
+		rep->signal_info2->cid_len = claim;
+	memcpy(p + hdr, cid, cid_len);
+	memcpy(p + hdr + cid_len, ctx, ctx_len);
+}
+
+static void expect_signal_text(struct audit_reply *rep, const char *want)
+{
+	char buf[MAX_AUDIT_MESSAGE_LENGTH];
+
+	audit_format_signal_info(buf, sizeof(buf), "terminate", rep, "success");
+	check(strcmp(buf, want) == 0, "signal info: %s", want);
+	if (strcmp(buf, want))
+		printf("     got: %s\n", buf);
+}
+
+static void signal_info_tests(void)
+{
+	static const char pre[] = "op=terminate auid=1000 uid=4294967295 ses=4294967295 pid=999999999";
+	struct audit_reply rep;
+	char want[512];
+	int len;
+
+	check(AUDIT_SIGNAL_INFO2 == ACID_AUDIT_SIGNAL_INFO2, "%s", "AUDIT_SIGNAL_INFO2 == 1021");
+	check(AUDIT_FEATURE_BITMAP_SIGNAL_INFO2 == ACID_AUDIT_FEATURE_BITMAP_SIGNAL_INFO2, "%s",
+	      "AUDIT_FEATURE_BITMAP_SIGNAL_INFO2 == 0x100");
+
+	/* SIGNAL_INFO, without and with a context: as before the patch */
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO, "", 0, 0, "", 0);
+	snprintf(want, sizeof(want), "%s res=success", pre);
+	expect_signal_text(&rep, want);
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO, "", 0, 0, "unconfined_t", 13);
+	snprintf(want, sizeof(want), "%s subj=unconfined_t res=success", pre);
+	expect_signal_text(&rep, want);
+	check(audit_signal_info_contid(&rep, &len) == NULL, "%s",
+	      "no contid in a SIGNAL_INFO reply");
+
+	/* SIGNAL_INFO2: the chain, then the context */
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO2, "4,^2,^1", 7, 7, "", 0);
+	snprintf(want, sizeof(want), "%s contid=4,^2,^1 res=success", pre);
+	expect_signal_text(&rep, want);
+	check(audit_signal_info_ctx(&rep, &len) == NULL, "%s", "no context after the chain");
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO2, "-1", 2, 2, "unconfined_t", 13);
+	snprintf(want, sizeof(want), "%s subj=unconfined_t contid=-1 res=success", pre);
+	expect_signal_text(&rep, want);
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO2, "18446744073709551614", 20, 20, "", 0);
+	check(audit_signal_info_contid(&rep, &len) != NULL && len == 20, "%s",
+	      "a 20-digit contid is taken whole");
+
+	/* A cid_len beyond the message: neither field is trusted */
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO2, "4", 1, 4096, "x_t", 4);
+	snprintf(want, sizeof(want), "%s res=success", pre);
+	expect_signal_text(&rep, want);
+	/* A reply cut short before cid_len */
+	fake_signal_info(&rep, AUDIT_SIGNAL_INFO2, "", 0, 0, "", 0);
+	rep.len = NLMSG_LENGTH(sizeof(struct audit_sig_info));
+	check(audit_signal_info_contid(&rep, &len) == NULL &&
+	      audit_signal_info_ctx(&rep, &len) == NULL, "%s",
+	      "a SIGNAL_INFO2 reply without cid_len has no fields");
+}
+
 int main(void)
 {
 	const int X = AUDIT_FILTER_EXIT, U = AUDIT_FILTER_USER,
@@ -311,6 +395,8 @@ int main(void)
 		roundtrip(p4, "-a always,exit -S write -F path=/etc/passwd"
 			      " -F containerid!=42 -F key=k1");
 	}
+
+	signal_info_tests();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
