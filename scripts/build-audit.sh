@@ -3,7 +3,7 @@
 #
 #   build/audit/audit-3.0.9/  pristine source from `apt-get source audit` (fetched once)
 #   build/audit/work/         pristine copy + patches/audit-3.0.9/series, configured, built
-#   build/out/{auditctl,ausearch,auditd}  static, stripped binaries
+#   build/out/{auditctl,ausearch,auditd,audisp-remote}  static, stripped binaries
 #   build/out/audit-etc/      minimal /etc/audit for the guest
 #
 # Incremental: the series is re-applied (on a fresh copy) only when the
@@ -21,7 +21,7 @@ PATCHDIR="$ROOT/patches/audit-$VER"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 CONFIGURE_FLAGS="--disable-shared --enable-static --without-python --without-python3
---without-golang --disable-zos-remote --without-libcap-ng --disable-listener
+--without-golang --disable-zos-remote --without-libcap-ng --enable-listener
 --without-libwrap --disable-systemd --disable-gssapi-krb5 --without-apparmor"
 
 die() { echo "audit: ERROR: $*" >&2; exit 1; }
@@ -110,7 +110,11 @@ MK=(make -s -j"$JOBS")
 	"${MK[@]}" -C "$WORK/src/libev" &&
 	# -all-static makes libtool link every binary fully statically, so
 	# they run in a busybox initramfs without any shared library.
-	"${MK[@]}" -C "$WORK/src" LDFLAGS=-all-static auditctl ausearch auditd
+	"${MK[@]}" -C "$WORK/src" LDFLAGS=-all-static auditctl ausearch auditd &&
+	# The remote logging plugin of a fleet node (a node's auditd runs it,
+	# the collector's auditd receives through its TCP listener, which the
+	# configure flags enable: libev is bundled, libwrap and Kerberos off).
+	"${MK[@]}" -C "$WORK/audisp/plugins/remote" LDFLAGS=-all-static audisp-remote
 } >"$WORK/.acid-make.log" 2>&1 || {
 	grep -E 'error|Error' "$WORK/.acid-make.log" | head -20 >&2
 	die "build failed, see $WORK/.acid-make.log"
@@ -118,8 +122,9 @@ MK=(make -s -j"$JOBS")
 
 # --- install -----------------------------------------------------------------
 mkdir -p "$OUT"
-for bin in auditctl ausearch auditd; do
+for bin in auditctl ausearch auditd audisp-remote; do
 	src="$WORK/src/$bin"
+	[ "$bin" = audisp-remote ] && src="$WORK/audisp/plugins/remote/$bin"
 	if readelf -l "$src" | grep -q 'program interpreter'; then
 		die "$bin is not statically linked"
 	fi
@@ -173,6 +178,12 @@ cat > "$ETC/audit.rules.new" <<'EOF'
 --backlog_wait_time 60000
 -f 1
 EOF
+# The remote logging plugin's stock configuration, inactive: a fleet node
+# turns it on (plugins.d/au-remote.conf active = yes) and names its collector
+# in audisp-remote.conf; tools/testing/fleet/guest.sh writes both.
+for f in audisp-remote.conf plugins.d/au-remote.conf; do
+	cp "$WORK/audisp/plugins/remote/$(basename "$f")" "$ETC/$f.new"
+done
 cat > "$ETC/README.new" <<'EOF'
 Copy this directory to /etc/audit in the guest:
   mkdir -p /etc/audit /var/log/audit /var/run
@@ -181,10 +192,14 @@ Copy this directory to /etc/audit in the guest:
   auditctl -R /etc/audit/audit.rules
 auditd.conf logs RAW records to /var/log/audit/audit.log, never mails,
 never listens on the network and never suspends or halts on disk errors.
+audisp-remote.conf and plugins.d/au-remote.conf are the stock files of the
+remote logging plugin (/sbin/audisp-remote), inactive; see
+Documentation/admin-guide/audit-containerid-fleet.rst to send a node's
+records to a collector.
 EOF
-for f in auditd.conf audit.rules README; do
+for f in auditd.conf audit.rules README audisp-remote.conf plugins.d/au-remote.conf; do
 	if cmp -s "$ETC/$f.new" "$ETC/$f"; then rm -f "$ETC/$f.new"; else mv "$ETC/$f.new" "$ETC/$f"; fi
 done
-chmod 0640 "$ETC/auditd.conf"
+chmod 0640 "$ETC/auditd.conf" "$ETC/audisp-remote.conf" "$ETC/plugins.d/au-remote.conf"
 
-log "done: build/out/auditctl build/out/ausearch build/out/auditd build/out/audit-etc/"
+log "done: build/out/auditctl build/out/ausearch build/out/auditd build/out/audisp-remote build/out/audit-etc/"

@@ -37,7 +37,7 @@ for ko in net/netfilter/xt_AUDIT.ko net/netfilter/nft_log.ko; do
 		cp "$kobj/$ko" "$root/lib/modules/kernel/"
 	fi
 done
-for t in auditctl ausearch auditd; do
+for t in auditctl ausearch auditd audisp-remote; do
 	[ -x "$out/$t" ] && install -m 0755 "$out/$t" "$root/sbin/$t"
 done
 [ -x "$out/contid-launch" ] && install -m 0755 "$out/contid-launch" "$root/usr/bin/contid-launch"
