@@ -7,9 +7,9 @@
 #
 # Environment: ACID_GUEST_FILES (a directory copied to /guest/ for the job),
 # ACID_KERNEL (another bzImage), ACID_INITRD (another initramfs), ACID_APPEND (more kernel command line),
-# ACID_TIMEOUT (seconds, default 600), ACID_QEMU_EXTRA (more
-# QEMU options, e.g. "-icount shift=0,sleep=off").  The guest's console goes
-# to stdout.  A kernel panic, oops, BUG (KASAN included), WARNING (refcount
+# ACID_TIMEOUT (seconds, default 600), ACID_SMP (vCPUs, default 2),
+# ACID_QEMU_EXTRA (more QEMU options, e.g. "-icount shift=0,sleep=off").
+# The guest's console goes to stdout.  A kernel panic, oops, BUG (KASAN included), WARNING (refcount
 # included), UBSAN or kmemleak report, lockdep splat, or a guest that
 # does not finish in time, is a failure.
 set -euo pipefail
@@ -70,7 +70,7 @@ fi
 a=$(accel)
 # -icount needs TCG.
 case "${ACID_QEMU_EXTRA:-}" in *icount*) a=tcg ;; esac
-qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp 2 -nographic -no-reboot
+qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp "${ACID_SMP:-2}" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
 # No LA57: with 5-level paging, KASAN misreports a per-CPU access by an
 # interrupt that lands while the boot CPU re-identifies its features
