@@ -6,6 +6,7 @@
 #   make run SCRIPT=file | CMD='...'   run a script or a command in the guest
 #   make bench   compare configurations under QEMU -icount (production kernel)
 #   make stress  the races, fuzzers and fault sweeps at full count (test kernel)
+#   make fleet   two nodes and a collector: audisp-remote, ausearch --containerid --node
 #
 # Build outputs live under build/ (final artifacts in build/out/).
 
@@ -17,7 +18,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod stress module selftests audit samples initramfs check demo shell run bench \
+.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod stress fleet module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -61,6 +62,9 @@ check: initramfs kernel-noacid
 
 stress: initramfs
 	@scripts/stress.sh
+
+fleet: initramfs
+	@scripts/fleet-run.sh
 
 demo: initramfs
 	@scripts/qemu-run.sh job samples/demo.sh

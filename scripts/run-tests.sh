@@ -92,6 +92,16 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
 	broken=$((broken + 1))
 fi
 
+echo "=== guest: a fleet, two nodes and a collector (audisp-remote) ==="
+"$top/scripts/fleet-run.sh" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+before=$failed
+count "$log" "the fleet test"
+if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+	echo "run-tests: ERROR: the fleet test failed (exit $rc)" >&2
+	broken=$((broken + 1))
+fi
+
 echo
 if [ "$broken" -gt 0 ]; then
 	failed=$((failed + broken))
