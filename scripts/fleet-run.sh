@@ -14,19 +14,22 @@
 #
 # Environment: ACID_KERNEL, ACID_INITRD (as for qemu-run.sh; default
 # build/out/bzImage and build/out/initramfs.cpio.gz), ACID_TIMEOUT (seconds
-# per guest, default 900), ACID_FLEET_LOGS (where the three consoles go,
-# default build/fleet/), ACID_FLEET_TRACE=1 (the guests trace every
-# command of tools/testing/fleet/guest.sh on their consoles).  Prints every guest's console, then one line
+# per guest, default 1500; a run takes about 10 minutes on a loaded 2-core
+# host), ACID_FLEET_LOGS (where the three consoles go, default
+# build/fleet/), ACID_FLEET_TRACE=1 (the guests trace every command of
+# tools/testing/fleet/guest.sh on their consoles).  Prints every guest's
+# console, then one line
 # "fleet: N passed, N failed" (every "ok -"/"not ok -" line of the three,
 # plus a failure for each guest that crashed or did not finish); exits
-# non-zero on any failure.
+# non-zero on any failure.  When a guest fails, the other two (which then
+# wait for it in vain) are stopped a minute later.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=${ACID_KERNEL:-$top/build/out/bzImage}
 initrd=${ACID_INITRD:-$top/build/out/initramfs.cpio.gz}
 logs=${ACID_FLEET_LOGS:-$top/build/fleet}
 job=$top/tools/testing/fleet/guest.sh
-export ACID_TIMEOUT=${ACID_TIMEOUT:-900}
+export ACID_TIMEOUT=${ACID_TIMEOUT:-1500}
 # Three guests under TCG share the host's cores: one vCPU each (two vCPUs
 # of a guest whose host thread is descheduled stall each other: RCU stall
 # reports, minutes-long boots).  pci=noacpi: route the NIC's interrupt
@@ -72,28 +75,28 @@ rm -f "$logs"/{collector,node1,node2}.log
 declare -A pid rc
 start=$(date +%s)
 
-# guest ROLE QEMU-OPTIONS: boot one guest in the background, its console
-# in $logs/ROLE.log and its exit status in $logs/ROLE.rc.
+# guest ROLE QEMU-OPTIONS: boot one guest in the background, in a process
+# group of its own (so that stop_guest can end it and its QEMU), its
+# console in $logs/ROLE.log and its exit status in $logs/ROLE.rc.
 guest() {
 	local role=$1
 	shift
 	rm -f "$logs/$role.rc"
-	(
-		set +e
-		ACID_QEMU_EXTRA="$*" "$top/scripts/qemu-run.sh" job "$job" "$role" \
-			>"$logs/$role.log" 2>&1 </dev/null
-		echo $? >"$logs/$role.rc"
-	) &
+	ACID_QEMU_EXTRA="$*" setsid bash -c '"$0" job "$1" "$2" >"$3" 2>&1 </dev/null; echo $? >"$4.tmp"; mv "$4.tmp" "$4"' \
+		"$top/scripts/qemu-run.sh" "$job" "$role" "$logs/$role.log" "$logs/$role.rc" &
 	pid[$role]=$!
+}
+stop_guest() {
+	kill -TERM -- "-${pid[$1]}" 2>/dev/null || true
 }
 
 cleanup() {
 	local r
 	for r in "${!pid[@]}"; do
-		kill "${pid[$r]}" 2>/dev/null || true
+		stop_guest "$r"
 	done
 }
-trap cleanup INT TERM
+trap 'cleanup; exit 130' INT TERM
 
 echo "fleet: booting the collector (links on 127.0.0.1:$p1 and :$p2; consoles in $logs/)"
 guest collector \
@@ -116,9 +119,32 @@ echo "fleet: booting node1 and node2"
 guest node1 -netdev socket,id=l1,connect=127.0.0.1:$p1 -device virtio-net-pci,netdev=l1,mac=52:54:00:13:01:02,romfile=
 guest node2 -netdev socket,id=l1,connect=127.0.0.1:$p2 -device virtio-net-pci,netdev=l1,mac=52:54:00:13:02:02,romfile=
 
+# Wait for the three.  Once one has failed, the others wait for it in
+# vain: give them a minute to report, then stop them.
+giveup=
+while :; do
+	running=0
+	for r in collector node1 node2; do
+		if [ -f "$logs/$r.rc" ]; then
+			if [ "$(cat "$logs/$r.rc")" != 0 ] && [ -z "$giveup" ]; then
+				echo "fleet: $r failed; stopping the others in 60 s"
+				giveup=$(($(date +%s) + 60))
+			fi
+		elif kill -0 "${pid[$r]}" 2>/dev/null; then
+			running=$((running + 1))
+		fi
+	done
+	[ "$running" -gt 0 ] || break
+	if [ -n "$giveup" ] && [ "$(date +%s)" -ge "$giveup" ]; then
+		for r in collector node1 node2; do
+			[ -f "$logs/$r.rc" ] || stop_guest "$r"
+		done
+	fi
+	sleep 2
+done
 for r in collector node1 node2; do
-	wait "${pid[$r]}" || true
-	rc[$r]=$(cat "$logs/$r.rc" 2>/dev/null || echo 255)
+	wait "${pid[$r]}" 2>/dev/null || true
+	rc[$r]=$(cat "$logs/$r.rc" 2>/dev/null || echo "stopped")
 done
 end=$(date +%s)
 
