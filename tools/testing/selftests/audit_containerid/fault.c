@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
 
 #include "fault.h"
 
@@ -271,10 +273,32 @@ int fail_nth_disarm(int fd)
 	char buf[16];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
+	/*
+	 * After a fork in the window, @buf is copy-on-write: the count may
+	 * run out in the page fault of pread()'s copy to it, which fails
+	 * with EFAULT; the failure was injected, and the count now reads 0.
+	 */
+	if (n < 0 && errno == EFAULT)
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (pwrite(fd, "0", 1, 0) != 1 || n <= 0)
 		return -1;
 	buf[n] = 0;
 	return atoi(buf);
+}
+
+int fault_no_rseq(void)
+{
+	/* glibc may register more than __rseq_size (its feature size): 32. */
+	const unsigned int lens[] = { __rseq_size, 32 };
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	unsigned int i;
+
+	if (!__rseq_size)
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (!syscall(SYS_rseq, area, lens[i], RSEQ_FLAG_UNREGISTER, RSEQ_SIG))
+			return 0;
+	return errno;
 }
 
 int fault_window_open(struct fault_window *w, unsigned int n)

@@ -115,6 +115,15 @@ struct fault_window {
 };
 
 int fault_window_open(struct fault_window *w, unsigned int n);
+
+/*
+ * fault_no_rseq() - unregister the calling thread's rseq area; 0 or an
+ * errno.  A window that spans fork() leaves the parent's memory
+ * copy-on-write, and the count may run out when the kernel updates the
+ * rseq area on the way back to user space: it kills the task with
+ * SIGSEGV where a real allocation failure would have reclaimed memory.
+ */
+int fault_no_rseq(void);
 int fault_window_arm(struct fault_window *w);
 
 /*

@@ -326,6 +326,8 @@ static void setns_op(pid_t pid, struct fault_window *w, struct target_reply *r)
 static void actor_loop(int cfd, int rfd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (fault_no_rseq())
+		_exit(3);
 	for (;;) {
 		struct target_reply r = { 0 };
 		struct target_command c;
@@ -461,6 +463,20 @@ static int set_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self
 	return left;
 }
 
+/* The actor stopped answering at window @n: say how it ended. */
+static void actor_gone(struct __test_metadata *_metadata, struct target *t, unsigned int n)
+{
+	int st = 0;
+
+	if (waitpid(t->pid, &st, 0) != t->pid)
+		st = -1;
+	t->pid = 0;
+	ASSERT_TRUE(false) TH_LOG("n=%u: the actor is gone: %s %d", n,
+				  st == -1 ? "not a child" :
+				  WIFSIGNALED(st) ? "killed by signal" : "exit status",
+				  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+}
+
 /*
  * spawn_step - the tagged actor forks (or clones a thread): ENOMEM or
  * EAGAIN only if a failure was injected, else the child reads its own
@@ -475,6 +491,8 @@ static int spawn_step(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *se
 
 	counters_read_all(_metadata, &t0, &o0, &n0);
 	r = target_call(&sw->t, op, n, 0);
+	if (r.err == EPIPE)
+		actor_gone(_metadata, &sw->t, n);
 	ASSERT_LE(0, r.aux) TH_LOG("n=%u: fail-nth", n);
 	if (r.err) {
 		sw->failed++;

@@ -273,6 +273,8 @@ static void actor_loop(int cfd, int rfd)
 	sigset_t rt;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (fault_no_rseq())
+		_exit(3);
 	/* Its children (clone, fork) are reaped as they die. */
 	signal(SIGCHLD, SIG_IGN);
 	sigemptyset(&rt);
