@@ -77,6 +77,8 @@ qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp "${ACID_SMP:-2}" -nographic -n
 # (identify_cpu() clears X86_FEATURE_LA57 for a moment, so KASAN takes the
 # direct map for a wild address); seen in 1 of 3 boots under TCG.
 [ "$a" = tcg ] && qemu+=(-cpu max,la57=off)
+# No default NIC (and its boot ROM) unless the caller wires a network.
+case "${ACID_QEMU_EXTRA:-}" in *-netdev*) ;; *) qemu+=(-nic none) ;; esac
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}"
