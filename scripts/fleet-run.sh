@@ -37,7 +37,7 @@ export ACID_TIMEOUT=${ACID_TIMEOUT:-1500}
 # loops over every PCI slot, and on a loaded host the AML interpreter gives
 # up on it (AE_AML_LOOP_TIMEOUT), leaving virtio-net without an interrupt
 # (NETDEV WATCHDOG: transmit queue timed out).
-export ACID_SMP=${ACID_SMP:-1}
+export ACID_SMP=${ACID_SMP:-1} ACID_MEM=${ACID_MEM:-1024}
 export ACID_APPEND="${ACID_APPEND:-} pci=noacpi"
 [ -n "${ACID_FLEET_TRACE:-}" ] && ACID_APPEND="$ACID_APPEND acid.fleet.trace"
 

@@ -8,6 +8,8 @@
 # Environment: ACID_GUEST_FILES (a directory copied to /guest/ for the job),
 # ACID_KERNEL (another bzImage), ACID_INITRD (another initramfs), ACID_APPEND (more kernel command line),
 # ACID_TIMEOUT (seconds, default 600), ACID_SMP (vCPUs, default 2),
+# ACID_MEM (MiB, default 1024; threads-max is free memory / 256 KiB with
+# KASAN's 32 KiB stacks),
 # ACID_QEMU_EXTRA (more QEMU options, e.g. "-icount shift=0,sleep=off").
 # The guest's console goes to stdout.  A kernel panic, oops, BUG (KASAN included), WARNING (refcount
 # included), UBSAN or kmemleak report, lockdep splat, or a guest that
@@ -70,7 +72,7 @@ fi
 a=$(accel)
 # -icount needs TCG.
 case "${ACID_QEMU_EXTRA:-}" in *icount*) a=tcg ;; esac
-qemu=(qemu-system-x86_64 -accel "$a" -m 1024 -smp "${ACID_SMP:-2}" -nographic -no-reboot
+qemu=(qemu-system-x86_64 -accel "$a" -m "${ACID_MEM:-1024}" -smp "${ACID_SMP:-2}" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$append" ${ACID_QEMU_EXTRA:-})
 # No LA57: with 5-level paging, KASAN misreports a per-CPU access by an
 # interrupt that lands while the boot CPU re-identifies its features

@@ -8,7 +8,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seed=${ACID_SEED:-$(date +%s)}
-tests=${ACID_STRESS_TESTS:-"integrity_test race_test fuzz_test lost_test fault_test netns_fault_test"}
+tests=${ACID_STRESS_TESTS:-"integrity_test race_test fuzz_test lost_test fault_test netns_fault_test netns_scale_test"}
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 cat > "$job" <<JOB
@@ -32,4 +32,5 @@ echo "\$p passed, \$f failed"
 [ "\$f" -eq 0 ]
 JOB
 echo "stress: seed $seed (ACID_SEED=$seed replays it); tests: $tests"
-ACID_TIMEOUT=${ACID_TIMEOUT:-7200} "$top/scripts/qemu-run.sh" job "$job"
+# 4 GiB: netns_scale_test runs 10,000 processes, over threads-max in 1 GiB.
+ACID_MEM=${ACID_MEM:-4096} ACID_TIMEOUT=${ACID_TIMEOUT:-7200} "$top/scripts/qemu-run.sh" job "$job"
