@@ -27,6 +27,7 @@
 //!
 //! Writers hold the namespace's spinlock with interrupts disabled.
 
+use core::ops::ControlFlow;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
@@ -533,13 +534,16 @@ impl Drop for NetRegistration {
     }
 }
 
-/// Runs `f` on each object with tasks in `net`.
+/// Runs `f` on each object with tasks in `net`, until it breaks.
 ///
 /// # Safety
 ///
 /// `net` is a live namespace and the caller is in an RCU read-side
 /// critical section (the C hook runs it in one).
-pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(&ContainerObject)) {
+pub(crate) unsafe fn for_each_object(
+    net: *mut bindings::net,
+    mut f: impl FnMut(&ContainerObject) -> ControlFlow<()>,
+) {
     // SAFETY: The caller passes a live namespace, and the pernet operations
     // are registered while hooks run.
     let state = unsafe { NetContids::of(net) };
@@ -548,7 +552,9 @@ pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(
             continue;
         }
         if let Some(obj) = m.obj() {
-            f(obj);
+            if f(obj).is_break() {
+                return;
+            }
         }
     }
 }
@@ -561,6 +567,11 @@ pub(crate) unsafe fn for_each_object(net: *mut bindings::net, mut f: impl FnMut(
 pub(crate) unsafe fn active(net: *mut bindings::net) -> bool {
     let mut any = false;
     // SAFETY: Same namespace and RCU section as our caller's.
-    unsafe { for_each_object(net, |_| any = true) };
+    unsafe {
+        for_each_object(net, |_| {
+            any = true;
+            ControlFlow::Break(())
+        })
+    };
     any
 }

@@ -6,8 +6,8 @@
 //! Fields are formatted with Rust's `fmt` machinery and handed to
 //! `audit_log_format()` through the kernel's `%pA` specifier.
 
-use core::cell::Cell;
 use core::fmt;
+use core::ops::ControlFlow;
 
 use kernel::bindings;
 use kernel::ffi::c_int;
@@ -169,38 +169,28 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
     log_op(&EventContext::NONE, "drop", None, id, Some(obj), true);
 }
 
-/// The chains of every object with tasks in a namespace, comma-joined.
-///
-/// # Invariants
-///
-/// `self.0` is a live namespace and the value is used only in an RCU
-/// read-side critical section.
-struct NetChains(*mut bindings::net, Cell<bool>);
+/// The longest list of chains one CONTAINER_INFO record of a namespace
+/// carries: auditd reads at most `AUDIT_MESSAGE_TEXT_MAX` bytes of a
+/// record, and `audit(<time>:<serial>): record=<n> contid=` comes first.
+const NET_LIST_MAX: usize = bindings::AUDIT_MESSAGE_TEXT_MAX as usize - 128;
 
-impl fmt::Display for NetChains {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut res = Ok(());
-        // SAFETY: A live namespace, in an RCU read-side critical section
-        // (type invariant).
-        unsafe {
-            crate::netns::for_each_object(self.0, |obj| {
-                if res.is_ok() {
-                    let sep = if self.1.replace(true) { "," } else { "" };
-                    res = write!(f, "{sep}{}", Chain(Some(obj)));
-                }
-            })
-        };
-        if res.is_ok() && !self.1.get() {
-            // The last task left between the caller's check and here.
-            res = f.write_str("-1");
-        }
-        res
+/// Counts the bytes written to it.
+struct Len(usize);
+
+impl fmt::Write for Len {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
     }
 }
 
 /// Logs `record=<n> contid=<chains>` for every object of the tasks using
-/// `net`, comma-joined, into the event of `ctx`; true if a record was
-/// emitted.  Does not sleep.
+/// `net`, comma-joined, into the event of `ctx`: in as many records as it
+/// takes to keep each list within [`NET_LIST_MAX`], all numbered `record`.
+/// True if a record was emitted.  Does not sleep.
+///
+/// A record audit cannot start is counted as lost by `audit_log_start()`,
+/// and the chains that would have followed are left out with it.
 ///
 /// # Safety
 ///
@@ -211,18 +201,33 @@ pub(crate) unsafe fn log_net_info(
     net: *mut bindings::net,
     record: i32,
 ) -> bool {
+    let mut rec: Option<Record> = None;
+    let mut len = 0;
+    let mut any = false;
     // SAFETY: The caller passes a live namespace, in an RCU read-side
     // critical section.
-    if !unsafe { crate::netns::active(net) } {
-        return false;
-    }
-    let Some(mut rec) = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC)
-    else {
-        return false;
+    unsafe {
+        crate::netns::for_each_object(net, |obj| {
+            let chain = Chain(Some(obj));
+            let mut n = Len(0);
+            // Cannot fail: `Len` takes everything.
+            let _ = fmt::write(&mut n, format_args!("{chain}"));
+            if let Some(r) = rec.as_mut().filter(|_| len + 1 + n.0 <= NET_LIST_MAX) {
+                r.write(format_args!(",{chain}"));
+                len += 1 + n.0;
+                return ControlFlow::Continue(());
+            }
+            // Ends the full record, if any, before the next one starts.
+            drop(rec.take());
+            rec = Record::start(ctx, bindings::AUDIT_CONTAINER_INFO, bindings::GFP_ATOMIC);
+            let Some(r) = rec.as_mut() else {
+                return ControlFlow::Break(());
+            };
+            r.write(format_args!("record={record} contid={chain}"));
+            len = n.0;
+            any = true;
+            ControlFlow::Continue(())
+        })
     };
-    // INVARIANT: `net` is live, and `chains` is used below, in the caller's
-    // RCU read-side critical section.
-    let chains = NetChains(net, Cell::new(false));
-    rec.write(format_args!("record={record} contid={chains}"));
-    true
+    any
 }
