@@ -66,14 +66,23 @@ if [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ]; then
 	broken=$((broken + 1))
 fi
 
+# guest_stage WHAT COMMAND...: run a guest stage, count its results; a
+# stage that fails without a failed result is broken.
+guest_stage() {
+	local what=$1 rc before=$failed
+	shift
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count "$log" "$what"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+		echo "run-tests: ERROR: $what failed (exit $rc)" >&2
+		broken=$((broken + 1))
+	fi
+}
+
 echo "=== guest: kselftests and shell tests (QEMU) ==="
-ACID_TIMEOUT=${ACID_TIMEOUT:-1500} "$top/scripts/qemu-run.sh" job "$top/tools/testing/guest/check.sh" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-count "$log" "the guest"
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-	echo "run-tests: ERROR: the guest run failed (exit $rc)" >&2
-	broken=$((broken + 1))
-fi
+guest_stage "the guest" env ACID_TIMEOUT="${ACID_TIMEOUT:-2400}" \
+	"$top/scripts/qemu-run.sh" job "$top/tools/testing/guest/check.sh"
 
 echo "=== guest: a kernel built without CONFIG_AUDIT_CONTAINERID ==="
 nfiles=$(mktemp -d)
@@ -81,26 +90,13 @@ trap 'rm -f "$log" "$nfiles.job"; rm -rf "$nfiles"' EXIT
 mkdir -p "$nfiles/noacid"
 cp "$top/build/selftests-noacid/noacid_test" "$nfiles/noacid/"
 printf '/guest/run-selftests.sh /guest/noacid\n' > "$nfiles.job"
-ACID_KERNEL="$top/build/out/bzImage-noacid" ACID_APPEND=acid.nomodule \
+guest_stage "the CONFIG_AUDIT_CONTAINERID=n guest" env \
+	ACID_KERNEL="$top/build/out/bzImage-noacid" ACID_APPEND=acid.nomodule \
 	ACID_GUEST_FILES="$nfiles" ACID_TIMEOUT=300 \
-	"$top/scripts/qemu-run.sh" job "$nfiles.job" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-before=$failed
-count "$log" "the CONFIG_AUDIT_CONTAINERID=n guest"
-if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
-	echo "run-tests: ERROR: the CONFIG_AUDIT_CONTAINERID=n guest run failed (exit $rc)" >&2
-	broken=$((broken + 1))
-fi
+	"$top/scripts/qemu-run.sh" job "$nfiles.job"
 
 echo "=== guest: a fleet, two nodes and a collector (audisp-remote) ==="
-"$top/scripts/fleet-run.sh" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-before=$failed
-count "$log" "the fleet test"
-if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
-	echo "run-tests: ERROR: the fleet test failed (exit $rc)" >&2
-	broken=$((broken + 1))
-fi
+guest_stage "the fleet test" "$top/scripts/fleet-run.sh"
 
 echo
 if [ "$broken" -gt 0 ]; then
