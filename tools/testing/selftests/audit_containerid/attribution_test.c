@@ -248,18 +248,6 @@ static int event_find_fields(struct audit_log *log, unsigned long serial, int ty
 	return first;
 }
 
-/* Send a user message from this (untagged) task and wait for it: every
- * record queued before it has then been read. */
-static void barrier(struct __test_metadata *_metadata, struct audit_log *log)
-{
-	char m[64];
-
-	snprintf(m, sizeof(m), "acid-barrier-%" PRIu64, random_contid());
-	ASSERT_EQ(0, audit_send_user(m));
-	ASSERT_LE(0, audit_log_wait(log, AUDIT_USER, "pid", i64_str(getpid()), "msg", m))
-		TH_LOG("barrier %s not seen", m);
-}
-
 /*
  * expect_linked - record @i of @log must link to the CONTAINER_INFO of
  * @chain: end in " record=<n>" with <n> = @want (or any if 0) and have a
@@ -631,7 +619,7 @@ static void user_messages(struct __test_metadata *_metadata, struct audit_log *l
 		snprintf(m, sizeof(m), "acid-attr-%" PRIu64, tag);
 		i = audit_log_wait(log, user_types[t], "pid", i64_str(s.pid), "msg", m);
 		ASSERT_LE(0, i) TH_LOG("no type %d message from %d", user_types[t], s.pid);
-		barrier(_metadata, log);
+		log_barrier(_metadata, log);
 		n = audit_log_event_count(log, log->recs[i].serial, 0);
 		EXPECT_EQ(chain ? 2 : 1, n) TH_LOG("type %d", user_types[t]);
 		EXPECT_EQ(chain ? 1 : 0,
@@ -672,7 +660,7 @@ static int expect_standalone(struct __test_metadata *_metadata, struct audit_log
 	EXPECT_LE(0, i) TH_LOG("no record of type %d for pid %d", type, pid);
 	if (i < 0)
 		return -1;
-	barrier(_metadata, log);
+	log_barrier(_metadata, log);
 	serial = log->recs[i].serial;
 	for (k = 0; fields && fields[k]; k += 2) {
 		char v[128];
@@ -798,14 +786,14 @@ TEST_F(attr, netns_clone_newnet)
 	/* (init netns, x) and (new netns, x) */
 	ASSERT_EQ(n0 + 2, counter_read("netns"));
 
-	barrier(_metadata, &self->log);
+	log_barrier(_metadata, &self->log);
 	from = self->log.n;
 	snprintf(cmd, sizeof(cmd),
 		 "nsenter --net=/proc/%d/ns/net sh -c 'ip link set lo up && "
 		 "iptables -A OUTPUT -o lo -p icmp -j AUDIT --type accept && "
 		 "ping -c 1 -W 5 127.0.0.1' > /dev/null", c);
 	ASSERT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
-	barrier(_metadata, &self->log);
+	log_barrier(_metadata, &self->log);
 	for (i = from; i < self->log.n; i++) {
 		const struct audit_record *p = &self->log.recs[i];
 

@@ -95,18 +95,6 @@ FIXTURE_TEARDOWN(scale)
 	fixture_close(&self->log, self->nl, &self->rules);
 }
 
-/* Send a user message from this (untagged) task and wait for it: every
- * record queued before it has then been read. */
-static void barrier(struct __test_metadata *_metadata, struct audit_log *log)
-{
-	char m[64];
-
-	snprintf(m, sizeof(m), "acid-barrier-%" PRIu64, random_contid());
-	ASSERT_EQ(0, audit_send_user(m));
-	ASSERT_LE(0, audit_log_wait(log, AUDIT_USER, "pid", i64_str(getpid()), "msg", m))
-		TH_LOG("barrier %s not seen", m);
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -284,7 +272,7 @@ TEST_F_TIMEOUT(scale, packet_lists_every_contid, 1800)
 	memcpy(sorted, self->ids, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_u64);
 
-	barrier(_metadata, &self->log);
+	log_barrier(_metadata, &self->log);
 	from = self->log.n;
 	overruns = self->log.overruns;
 	snprintf(cmd, sizeof(cmd),
@@ -292,7 +280,7 @@ TEST_F_TIMEOUT(scale, packet_lists_every_contid, 1800)
 		 "iptables -A OUTPUT -o lo -p icmp -j AUDIT --type accept && "
 		 "ping -c 1 -W 5 127.0.0.1' > /dev/null", self->holder);
 	ASSERT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
-	barrier(_metadata, &self->log);
+	log_barrier(_metadata, &self->log);
 	EXPECT_EQ(overruns, self->log.overruns) TH_LOG("the multicast socket dropped records");
 	for (i = from; i < self->log.n; i++) {
 		const struct audit_record *p = &self->log.recs[i];

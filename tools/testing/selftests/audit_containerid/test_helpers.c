@@ -4,6 +4,7 @@
  * kselftest_harness.h: fixture setup and teardown, rule lists, tagging,
  * and the checks of CONTAINER, CONTAINER_INFO and uname SYSCALL records.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,4 +335,14 @@ int expect_uname(struct __test_metadata *_metadata, struct audit_log *log, int f
 	if (was_ok && _metadata->exit_code != KSFT_PASS)
 		event_log(_metadata, log, serial);
 	return i;
+}
+
+void log_barrier(struct __test_metadata *_metadata, struct audit_log *log)
+{
+	char m[64];
+
+	snprintf(m, sizeof(m), "acid-barrier-%" PRIu64, random_contid());
+	ASSERT_EQ(0, audit_send_user(m));
+	ASSERT_LE(0, audit_log_wait(log, AUDIT_USER, "pid", i64_str(getpid()), "msg", m))
+		TH_LOG("barrier %s not seen", m);
 }

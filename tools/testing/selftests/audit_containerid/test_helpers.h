@@ -106,6 +106,12 @@ int expect_uname(struct __test_metadata *_metadata, struct audit_log *log, int f
 		 const char *key, const char *chain);
 
 /* Number of uname SYSCALL records of @pid with @key in the log. */
+/*
+ * log_barrier() - send a user message from the calling (untagged) task and
+ * wait for it in @log: every record queued before it has then been read.
+ */
+void log_barrier(struct __test_metadata *_metadata, struct audit_log *log);
+
 #define UNAME_COUNT(log, pid, key) \
 	audit_log_count(log, AUDIT_SYSCALL, "pid", i64_str(pid), "syscall", i64_str(__NR_uname), \
 			"key", key)
