@@ -31,7 +31,7 @@ B=$((3000000 + $$ * 1000000))
 ANCH=""
 k=1
 while [ $k -le $K ]; do
-	unshare -n sleep 1000 &
+	unshare -n sleep 100000 &
 	a=$!
 	PIDS="$PIDS $a"
 	wait_for "unshare -n of anchor $k" "[ \"\$(cat /proc/$a/comm)\" = sleep ]"
@@ -112,7 +112,7 @@ check "after the stress: the init netns" "" ""
 
 # An untagged task keeps the first anchor's netns when the anchors exit.
 set -- $ANCH
-nsenter --net=/proc/$1/ns/net sleep 1000 & H=$!
+nsenter --net=/proc/$1/ns/net sleep 100000 & H=$!
 PIDS="$PIDS $H"
 wait_for "nsenter of H" "[ \"\$(cat /proc/$H/comm)\" = sleep ]"
 kill $ANCH
