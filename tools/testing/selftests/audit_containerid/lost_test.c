@@ -101,23 +101,37 @@ struct flood_result {
 	long unames, users;
 };
 
+/* Has the lost counter moved from @lost0?  Checked every 64th call. */
+static bool lost_moved(int nl, long i, uint32_t lost0)
+{
+	struct audit_status st;
+
+	return i % 64 == 0 && !audit_get_status(nl, &st) && st.lost != lost0;
+}
+
 /*
- * flooder() - wait for the go byte on @go, then at least @iters uname(2)
- * calls and for at least @ms, with a user message every fourth; the counts
- * to @res.  A rate limit drops at most at one place a second: a flood of a
- * few seconds crosses several.
+ * flooder() - wait for the go word on @go, the lost counter at the start,
+ * then at least @iters uname(2) calls and for at least @ms, with a user
+ * message every fourth, and on (for at most a minute more) until the lost
+ * counter moves from the start;
+ * the counts to @res.  A rate limit drops at most at one place a second:
+ * a flood of a few seconds crosses several, unless the guest is too slow
+ * to reach the limit in one.
  */
 static void flooder(int go, int res, const char *key, long iters, long ms)
 {
 	struct flood_result r = {};
+	int nl = audit_netlink_open();
 	struct utsname u;
 	char msg[128], c;
+	uint32_t lost0;
 	long i, end;
 
-	if (read(go, &c, 1) != 1)
+	if (nl < 0 || read(go, &lost0, sizeof(lost0)) != sizeof(lost0))
 		_exit(1);
 	end = now_ms() + ms;
-	for (i = 0; i < iters || now_ms() < end; i++) {
+	for (i = 0; i < iters || now_ms() < end ||
+		    (now_ms() < end + 60000 && !lost_moved(nl, i, lost0)); i++) {
 		if (syscall(__NR_uname, &u) == 0)
 			r.unames++;
 		if (i % 4 == 0) {
@@ -126,6 +140,7 @@ static void flooder(int go, int res, const char *key, long iters, long ms)
 				r.users++;
 		}
 	}
+	close(nl);
 	if (write(res, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
 	/* Stay until killed, so that the contid outlives the flood. */
@@ -288,8 +303,9 @@ TEST_F_TIMEOUT(lost, flood, 1800)
 				variant->backlog_limit ?: self->saved.backlog_limit,
 				variant->backlog_limit ? 0 : self->saved.backlog_wait_time,
 				variant->rate_limit ?: self->saved.rate_limit));
-	/* Go: one byte each. */
-	ASSERT_EQ(FLOODERS, write(go[1], "gggggggggggggggg", FLOODERS));
+	/* Go: the lost counter now, to each. */
+	for (i = 0; i < FLOODERS; i++)
+		ASSERT_EQ(sizeof(before.lost), write(go[1], &before.lost, sizeof(before.lost)));
 	for (i = 0; i < FLOODERS; i++) {
 		struct flood_result fr;
 
