@@ -24,6 +24,9 @@
  */
 #define RECORD_TIMEOUT_MS 8000
 
+/* The guest auditd's log file, what a user would search. */
+#define AUDIT_LOG "/var/log/audit/audit.log"
+
 struct audit_record {
 	int type;
 	unsigned long serial;

@@ -42,7 +42,6 @@
 #include "common.h"
 #include "../kselftest_harness.h"
 
-#define AUDIT_LOG "/var/log/audit/audit.log"
 #define FLOODERS 4
 
 FIXTURE(lost) {

@@ -24,7 +24,6 @@
 #include "common.h"
 #include "../kselftest_harness.h"
 
-#define AUDIT_LOG "/var/log/audit/audit.log"
 #define MEMBER_STACK 16384
 
 FIXTURE(scale) {

@@ -14,8 +14,6 @@
 #include "common.h"
 #include "../kselftest_harness.h"
 
-#define AUDIT_LOG "/var/log/audit/audit.log"
-
 /* The reply to AUDIT_SIGNAL_INFO2 (struct audit_sig_info2 in the kernel). */
 struct sig_info2 {
 	uint32_t uid;
