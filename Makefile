@@ -4,7 +4,7 @@
 #   make demo    boot the kernel and show a contid being set, recorded and filtered
 #   make shell   boot the guest with an interactive root shell
 #   make run SCRIPT=file | CMD='...'   run a script or a command in the guest
-#   make bench   compare configurations under QEMU -icount (production kernel)
+#   make bench   what the feature costs on a production kernel, against it unpatched
 #   make stress  the races, fuzzers and fault sweeps at full count (test kernel)
 #   make fleet   two nodes and a collector: audisp-remote, ausearch --containerid --node
 #
@@ -18,7 +18,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod stress fleet module selftests audit samples initramfs check demo shell run bench \
+.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod kernel-base initramfs-base stress fleet module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -57,6 +57,12 @@ initramfs: module selftests audit samples
 initramfs-prod: kernel-prod selftests audit samples
 	@scripts/initramfs.sh prod
 
+kernel-base: kernel
+	@scripts/kernel.sh base
+
+initramfs-base: kernel-base selftests audit samples
+	@scripts/initramfs.sh base
+
 check: initramfs kernel-noacid
 	@scripts/run-tests.sh
 
@@ -78,8 +84,8 @@ run: initramfs
 		scripts/qemu-run.sh job $$f; rc=$$?; rm -f $$f; exit $$rc; \
 	else echo "usage: make run SCRIPT=file | CMD='command'" >&2; exit 2; fi
 
-bench: initramfs-prod
-	@ACID_KERNEL=$(OUT)/prod/bzImage ACID_INITRD=$(OUT)/prod/initramfs.cpio.gz scripts/bench.sh
+bench: initramfs-prod initramfs-base
+	@scripts/bench.sh
 
 rustfmt:
 	@rustfmt --config-path $(KSRC)/.rustfmt.toml --edition 2021 --check \

@@ -5,6 +5,8 @@
 #   scripts/initramfs.sh        for the test kernel (build/kbuild)
 #   scripts/initramfs.sh prod   for the production kernel of make bench:
 #                               build/out/prod/initramfs.cpio.gz
+#   scripts/initramfs.sh base   for the unpatched kernel of make bench, without
+#                               the module: build/out/base/initramfs.cpio.gz
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/out
@@ -17,6 +19,11 @@ if [ "${1:-}" = prod ]; then
 	kobj=$top/build/kbuild-prod
 	module=$out/prod/audit_containerid.ko
 	dest=$out/prod/initramfs.cpio.gz
+elif [ "${1:-}" = base ]; then
+	root=$top/build/initramfs-base
+	kobj=$top/build/kbuild-base
+	module=
+	dest=$out/base/initramfs.cpio.gz
 fi
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,etc/audit/rules.d,proc,sys,dev,tmp,run,var/log/audit,guest,selftests,root}
@@ -28,7 +35,7 @@ done
 
 ln -s ../run "$root/var/run"
 install -m 0755 "$top/scripts/guest/init" "$root/init"
-cp "$module" "$root/lib/modules/"
+[ -z "$module" ] || cp "$module" "$root/lib/modules/"
 # In-tree modules the tests load (netfilter targets built as modules, as
 # distributions build them), from the kernel build.
 mkdir -p "$root/lib/modules/kernel"

@@ -8,6 +8,8 @@
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
 #   scripts/kernel.sh prod      the production kernel and module of make bench: the same
 #                               configuration without the debug options (build/out/prod/)
+#   scripts/kernel.sh base      the unpatched kernel of make bench: pristine 6.12 with the
+#                               production configuration (build/out/base/bzImage)
 #   scripts/kernel.sh noacid    a second, small bzImage of the same tree with
 #                               CONFIG_AUDIT_CONTAINERID off (build/out/bzImage-noacid)
 #
@@ -154,6 +156,27 @@ prod() {
 	mkdir -p "$top/build/out/prod"
 	cp "$pobj/arch/x86/boot/bzImage" "$top/build/out/prod/bzImage"
 	cp "$mod/audit_containerid.ko" "$top/build/out/prod/"
+}
+
+# The reference of make bench's ratios: the pristine tree (tag "base",
+# checked out beside the patched one as a git worktree) built with the
+# production configuration, less the option the series adds.
+base() {
+	local bsrc=$top/build/linux-base bobj=$top/build/kbuild-base
+	if [ ! -d "$bsrc" ]; then
+		echo "kernel: checking out the unpatched tree in ${bsrc#"$top/"}"
+		git -C "$src" worktree prune
+		git -C "$src" worktree add -q --detach "$bsrc" base
+	fi
+	mkdir -p "$bobj"
+	grep -v AUDIT_CONTAINERID "${fragments[0]}" > "$bobj/feature.config"
+	# configure() and its make read $src: the unpatched tree here.
+	local src=$bsrc
+	configure "$bobj" "the unpatched kernel" "$bobj/feature.config" "${fragments[1]}"
+	echo "kernel: building the unpatched bzImage"
+	make -s -C "$bsrc" O="$bobj" LLVM=-19 RUSTC=/usr/bin/rustc -j"$jobs" bzImage modules
+	mkdir -p "$top/build/out/base"
+	cp "$bobj/arch/x86/boot/bzImage" "$top/build/out/base/bzImage"
 }
 
 for step in "$@"; do
