@@ -10,6 +10,8 @@
 //! ([`put_not_last`]).  The memory is freed an RCU grace period later, so
 //! RCU readers may follow slot and parent pointers without a reference.
 
+use core::ffi::CStr;
+use core::fmt::Write;
 use core::mem::ManuallyDrop;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -71,6 +73,8 @@ impl Drop for UserNs {
 /// - `owner`, `parent` and `user_ns` are dropped only by [`release`], after
 ///   the last reference went; `user_ns` is the user namespace of the task
 ///   the object was first set on (the container's).
+/// - `chain` is the text of [`ContainerObject::chain`], `4,^2,^1`, and a
+///   NUL, written once when the object is created.
 /// - `orphan` is the object's member for tasks that no network namespace
 ///   counts (see [`crate::netns`]).
 /// - The memory comes from a `KBox` and is freed an RCU grace period after
@@ -85,6 +89,8 @@ pub(crate) struct ContainerObject {
     owner: ManuallyDrop<ARef<Task>>,
     parent: ManuallyDrop<Option<ARef<ContainerObject>>>,
     user_ns: ManuallyDrop<UserNs>,
+    /// Formatted at create, so that records copy it and never format it.
+    chain: KVec<u8>,
     orphan: Member,
 }
 
@@ -135,12 +141,14 @@ impl ContainerObject {
         }
         // Allocated before the references the fields take, which a failed
         // allocation would otherwise leak through `ManuallyDrop`.
-        let obj = match KBox::new_uninit(GFP_KERNEL) {
-            Ok(obj) => obj,
+        let alloc = chain_text(id, parent.map(|p| p.chain_text()))
+            .and_then(|chain| Ok((chain, KBox::new_uninit(GFP_KERNEL)?)));
+        let (chain, obj) = match alloc {
+            Ok(alloc) => alloc,
             Err(e) => {
                 // SAFETY: Taken just above.
                 unsafe { bindings::module_put(crate::THIS_MODULE.as_ptr()) };
-                return Err(e.into());
+                return Err(e);
             }
         };
         let obj = KBox::write(
@@ -154,6 +162,7 @@ impl ContainerObject {
                 owner: ManuallyDrop::new(owner.group_leader().into()),
                 parent: ManuallyDrop::new(parent.cloned()),
                 user_ns: ManuallyDrop::new(UserNs::of_task(target)),
+                chain,
                 orphan: Member::new(),
             },
         );
@@ -217,6 +226,12 @@ impl ContainerObject {
         })
     }
 
+    /// The chain as records print it: `4,^2,^1`.
+    pub(crate) fn chain_text(&self) -> &CStr {
+        // SAFETY: `chain` is text and one NUL, at its end (type invariant).
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.chain) }
+    }
+
     /// A new reference, unless the last one is already gone (an RCU reader
     /// or a registry lookup may meet such an object).
     pub(crate) fn try_get(&self) -> Option<ARef<ContainerObject>> {
@@ -258,6 +273,32 @@ impl ContainerObject {
         // owning one reference, taken back once.
         unsafe { ARef::from_raw(NonNull::new_unchecked(handle.cast())) }
     }
+}
+
+/// The chain of a new object `id` below a parent whose chain is `parent`:
+/// `4,^2,^1` and a NUL.
+fn chain_text(id: ContainerId, parent: Option<&CStr>) -> Result<KVec<u8>> {
+    struct Text(KVec<u8>);
+
+    impl core::fmt::Write for Text {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0
+                .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+                .map_err(|_| core::fmt::Error)
+        }
+    }
+
+    let parent = parent.map_or(&b""[..], CStr::to_bytes);
+    // A u64 and ",^" fit in 22 bytes.
+    let mut text = Text(KVec::with_capacity(22 + parent.len() + 1, GFP_KERNEL)?);
+    write!(text, "{}", id.get()).map_err(|_| ENOMEM)?;
+    if !parent.is_empty() {
+        text.0.extend_from_slice(b",^", GFP_KERNEL)?;
+        // Every id of the parent's chain but the first has its `^` already.
+        text.0.extend_from_slice(parent, GFP_KERNEL)?;
+    }
+    text.0.push(0, GFP_KERNEL)?;
+    Ok(text.0)
 }
 
 /// Drops `obj` where sleeping is not allowed, because another reference is

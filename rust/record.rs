@@ -6,6 +6,7 @@
 //! Fields are formatted with Rust's `fmt` machinery and handed to
 //! `audit_log_format()` through the kernel's `%pA` specifier.
 
+use core::ffi::CStr;
 use core::fmt;
 use core::ops::ControlFlow;
 
@@ -78,6 +79,29 @@ impl Record {
     }
 }
 
+impl Record {
+    /// Appends `record=<record> contid=<chain>`, the chain formatted once
+    /// when its object was created.
+    fn write_info(&mut self, record: i32, chain: &CStr) {
+        // SAFETY: A started buffer (type invariant); the format takes an int
+        // and a NUL-terminated string that outlives the call.
+        unsafe {
+            bindings::audit_log_format(
+                self.0,
+                c"record=%d contid=%s".as_ptr().cast(),
+                record,
+                chain.as_ptr(),
+            )
+        };
+    }
+
+    /// Appends `,<chain>`.
+    fn append_chain(&mut self, chain: &CStr) {
+        // SAFETY: As above.
+        unsafe { bindings::audit_log_format(self.0, c",%s".as_ptr().cast(), chain.as_ptr()) };
+    }
+}
+
 impl Drop for Record {
     fn drop(&mut self) {
         // SAFETY: A started buffer, ended once (type invariant).
@@ -108,7 +132,10 @@ struct Chain<'a>(Option<&'a ContainerObject>);
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_chain(f, self.0.into_iter().flat_map(ContainerObject::chain))
+        match self.0 {
+            Some(obj) => f.write_str(obj.chain_text().to_str().map_err(|_| fmt::Error)?),
+            None => f.write_str("-1"),
+        }
     }
 }
 
@@ -158,7 +185,7 @@ pub(crate) fn log_info(ctx: &EventContext, obj: &ContainerObject, record: i32) -
     else {
         return false;
     };
-    rec.write(format_args!("record={record} contid={}", Chain(Some(obj))));
+    rec.write_info(record, obj.chain_text());
     true
 }
 
@@ -173,16 +200,6 @@ pub(crate) fn log_drop(obj: &ContainerObject) {
 /// carries: auditd reads at most `AUDIT_MESSAGE_TEXT_MAX` bytes of a
 /// record, and `audit(<time>:<serial>): record=<n> contid=` comes first.
 const NET_LIST_MAX: usize = bindings::AUDIT_MESSAGE_TEXT_MAX as usize - 128;
-
-/// Counts the bytes written to it.
-struct Len(usize);
-
-impl fmt::Write for Len {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 += s.len();
-        Ok(())
-    }
-}
 
 /// Logs `record=<n> contid=<chains>` for every object of the tasks using
 /// `net`, comma-joined, into the event of `ctx`: in as many records as it
@@ -208,13 +225,11 @@ pub(crate) unsafe fn log_net_info(
     // critical section.
     unsafe {
         crate::netns::for_each_object(net, |obj| {
-            let chain = Chain(Some(obj));
-            let mut n = Len(0);
-            // Cannot fail: `Len` takes everything.
-            let _ = fmt::write(&mut n, format_args!("{chain}"));
-            if let Some(r) = rec.as_mut().filter(|_| len + 1 + n.0 <= NET_LIST_MAX) {
-                r.write(format_args!(",{chain}"));
-                len += 1 + n.0;
+            let chain = obj.chain_text();
+            let n = chain.to_bytes().len();
+            if let Some(r) = rec.as_mut().filter(|_| len + 1 + n <= NET_LIST_MAX) {
+                r.append_chain(chain);
+                len += 1 + n;
                 return ControlFlow::Continue(());
             }
             // Ends the full record, if any, before the next one starts.
@@ -223,8 +238,8 @@ pub(crate) unsafe fn log_net_info(
             let Some(r) = rec.as_mut() else {
                 return ControlFlow::Break(());
             };
-            r.write(format_args!("record={record} contid={chain}"));
-            len = n.0;
+            r.write_info(record, chain);
+            len = n;
             any = true;
             ControlFlow::Continue(())
         })
