@@ -25,7 +25,12 @@
 //! orphan member, which no namespace lists, and is counted by the audit
 //! lost counter: packets miss that contid, visibly.
 //!
-//! Writers hold the namespace's spinlock with interrupts disabled.
+//! Writers hold the namespace's spinlock with interrupts disabled.  A set
+//! or a namespace switch finds the member of its object in the target's
+//! namespace through the object's own short list of members, one per
+//! namespace its tasks use ([`ObjMembers`]), and walks the namespace's list
+//! only when the namespace has a spare: no search grows with the number of
+//! containers sharing a namespace.
 
 use core::ops::ControlFlow;
 use core::ptr::{self, NonNull};
@@ -52,6 +57,7 @@ pub(crate) static NET_ENTRIES: AtomicUsize = AtomicUsize::new(0);
 ///   `tasks` is not zero.
 /// - `tasks` counts the task slots that point to the member.  It changes
 ///   under the lock of `net` (atomically for an orphan).
+/// - A listed member with an object is in that object's [`ObjMembers`].
 /// - A listed member is unlinked, under the lock, when its last task
 ///   leaves, and freed an RCU grace period later.  `pprev` is valid while
 ///   the member is listed, and only used under the lock.
@@ -61,6 +67,8 @@ pub(crate) struct Member {
     next: AtomicPtr<Member>,
     pprev: AtomicPtr<AtomicPtr<Member>>,
     obj: AtomicPtr<ContainerObject>,
+    /// The next member of the same object ([`ObjMembers`]).
+    sibling: AtomicPtr<Member>,
     net: *mut bindings::net,
     tasks: AtomicUsize,
 }
@@ -80,6 +88,7 @@ impl Member {
             next: AtomicPtr::new(ptr::null_mut()),
             pprev: AtomicPtr::new(ptr::null_mut()),
             obj: AtomicPtr::new(ptr::null_mut()),
+            sibling: AtomicPtr::new(ptr::null_mut()),
             net: ptr::null_mut(),
             tasks: AtomicUsize::new(0),
         }
@@ -158,11 +167,13 @@ unsafe extern "C" fn free_member(head: *mut bindings::callback_head) {
 /// # Invariants
 ///
 /// `lock` is initialised; `head` starts the list of members, changed only
-/// under `lock`.
+/// under `lock`; `spares` counts the listed members without an object.
 #[repr(C)]
 pub(crate) struct NetContids {
     lock: Opaque<bindings::spinlock_t>,
     head: AtomicPtr<Member>,
+    /// Listed members without an object, changed under `lock`.
+    spares: AtomicUsize,
 }
 
 /// The lock class of every namespace's lock.
@@ -263,19 +274,23 @@ impl NetContids {
         gfp: Option<kernel::alloc::Flags>,
     ) -> Option<&'a Member> {
         self.locked(|| {
-            let mut free: Option<&Member> = None;
-            for m in self.members() {
-                match m.obj() {
-                    Some(o) if ptr::eq(o, obj) => {
-                        add_task(m);
-                        return Some(m);
-                    }
-                    None if free.is_none() => free = Some(m),
-                    _ => {}
-                }
+            if let Some(m) = obj.members().find(net) {
+                // SAFETY: A member listed in `net`, whose lock is held; it
+                // stays valid while it counts the task added here.
+                let m = unsafe { m.as_ref() };
+                add_task(m);
+                return Some(m);
             }
+            let free = if self.spares.load(Ordering::Relaxed) == 0 {
+                None
+            } else {
+                self.members().find(|m| m.obj().is_none())
+            };
             let m: &Member = match free {
-                Some(m) => m,
+                Some(m) => {
+                    self.spares.fetch_sub(1, Ordering::Relaxed);
+                    m
+                }
                 None => {
                     let mut new = match spare.take() {
                         Some(s) => s,
@@ -288,9 +303,102 @@ impl NetContids {
             // INVARIANT: A listed member with an object holds a reference.
             let r = ARef::from(obj);
             m.obj.store(ARef::into_raw(r).as_ptr(), Ordering::Release);
+            obj.members().add(m);
             add_task(m);
             Some(m)
         })
+    }
+}
+
+/// The lock class of every object's member list.
+static OBJ_LOCK_KEY: LockKey = LockKey(Opaque::uninit());
+
+/// The listed members of one object, linked through [`Member::sibling`]:
+/// one per namespace that its tasks use, usually one.
+///
+/// # Invariants
+///
+/// After [`ObjMembers::init`], `lock` is initialised; `head` and the
+/// `sibling` links change only under it, which is taken only under the
+/// lock of the namespace of the member added, removed or looked for.  So
+/// while a namespace's lock is held, whether the object has a member there
+/// cannot change.
+pub(crate) struct ObjMembers {
+    lock: Opaque<bindings::spinlock_t>,
+    head: AtomicPtr<Member>,
+}
+
+impl ObjMembers {
+    /// An empty list; [`ObjMembers::init`] must run before it is used.
+    pub(crate) const fn new() -> Self {
+        Self {
+            lock: Opaque::uninit(),
+            head: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Initialises the lock in place, at the list's final address.
+    pub(crate) fn init(&self) {
+        // SAFETY: The caller owns the new object that embeds `self`, so no
+        // one uses the lock yet; its class key is static.
+        unsafe {
+            bindings::__spin_lock_init(
+                self.lock.get(),
+                c"audit_containerid:obj".as_ptr().cast(),
+                OBJ_LOCK_KEY.0.get(),
+            )
+        };
+    }
+
+    /// Runs `f` with the lock held.  Under a namespace's lock, so with
+    /// interrupts disabled.
+    fn locked<R>(&self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: Initialised by `init` (type invariant).
+        unsafe { bindings::spin_lock(self.lock.get()) };
+        let r = f();
+        // SAFETY: Taken above.
+        unsafe { bindings::spin_unlock(self.lock.get()) };
+        r
+    }
+
+    /// The member in `net`, if any.  Under the lock of `net`.
+    fn find(&self, net: *mut bindings::net) -> Option<NonNull<Member>> {
+        self.locked(|| {
+            let mut next = self.head.load(Ordering::Relaxed);
+            // SAFETY: The members on the list are listed, hence valid.
+            while let Some(m) = unsafe { next.as_ref() } {
+                if m.net == net {
+                    return Some(NonNull::from(m));
+                }
+                next = m.sibling.load(Ordering::Relaxed);
+            }
+            None
+        })
+    }
+
+    /// Adds `m`, just given the object.  Under the lock of `m`'s namespace.
+    fn add(&self, m: &Member) {
+        self.locked(|| {
+            m.sibling
+                .store(self.head.load(Ordering::Relaxed), Ordering::Relaxed);
+            self.head
+                .store(ptr::from_ref(m).cast_mut(), Ordering::Relaxed);
+        });
+    }
+
+    /// Removes `m`, being unlinked.  Under the lock of `m`'s namespace.
+    fn remove(&self, m: &Member) {
+        self.locked(|| {
+            let mut link = &self.head;
+            // SAFETY: The members on the list are listed, hence valid.
+            while let Some(cur) = unsafe { link.load(Ordering::Relaxed).as_ref() } {
+                if ptr::eq(cur, m) {
+                    link.store(m.sibling.load(Ordering::Relaxed), Ordering::Relaxed);
+                    return;
+                }
+                link = &cur.sibling;
+            }
+        });
     }
 }
 
@@ -391,6 +499,9 @@ pub(crate) fn leave(m: &Member) -> Option<Released> {
         }
         NET_ENTRIES.fetch_sub(1, Ordering::Relaxed);
         state.unlink(m);
+        if let Some(obj) = m.obj() {
+            obj.members().remove(m);
+        }
         true
     });
     if !last {
@@ -430,7 +541,8 @@ unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
             LOCK_KEY.0.get(),
         )
     };
-    // INVARIANT: The lock is initialised and the zeroed `head` is null.
+    // INVARIANT: The lock is initialised; the zeroed `head` is null and
+    // `spares` zero.
     // SAFETY: Initialised above; the namespace outlives its state's users.
     let state = unsafe { &*state };
     if crate::task::has_slot(kernel::current!()) {
@@ -440,6 +552,7 @@ unsafe extern "C" fn net_init(net: *mut bindings::net) -> c_int {
             spare.net = net;
             state.locked(|| {
                 state.link(spare);
+                state.spares.fetch_add(1, Ordering::Relaxed);
             });
         }
     }
@@ -461,6 +574,12 @@ unsafe extern "C" fn net_exit(net: *mut bindings::net) {
             // SAFETY: Null or a listed member.
             if let Some(mr) = unsafe { m.as_ref() } {
                 state.unlink(mr);
+                match mr.obj() {
+                    Some(obj) => obj.members().remove(mr),
+                    None => {
+                        state.spares.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
             }
             m
         });

@@ -22,7 +22,7 @@ use kernel::task::Task;
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
 use crate::contid::ContainerId;
-use crate::netns::Member;
+use crate::netns::{Member, ObjMembers};
 use crate::registry;
 
 /// Number of container objects not yet released.
@@ -75,6 +75,7 @@ impl Drop for UserNs {
 ///   the object was first set on (the container's).
 /// - `chain` is the text of [`ContainerObject::chain`], `4,^2,^1`, and a
 ///   NUL, written once when the object is created.
+/// - `members` lists the object's listed members (see [`ObjMembers`]).
 /// - `orphan` is the object's member for tasks that no network namespace
 ///   counts (see [`crate::netns`]).
 /// - The memory comes from a `KBox` and is freed an RCU grace period after
@@ -92,6 +93,7 @@ pub(crate) struct ContainerObject {
     /// Formatted at create, so that records copy it and never format it.
     chain: KVec<u8>,
     orphan: Member,
+    members: ObjMembers,
 }
 
 // SAFETY: Shared through the atomic `refcount` and `used` and immutable
@@ -164,9 +166,11 @@ impl ContainerObject {
                 user_ns: ManuallyDrop::new(UserNs::of_task(target)),
                 chain,
                 orphan: Member::new(),
+                members: ObjMembers::new(),
             },
         );
         obj.orphan.init_orphan(&obj);
+        obj.members.init();
         OBJECTS.fetch_add(1, Ordering::Relaxed);
         let raw = KBox::into_raw(obj);
         // SAFETY: `raw` is a live object with one reference, which the
@@ -203,6 +207,11 @@ impl ContainerObject {
     /// The member for the object's tasks that no namespace counts.
     pub(crate) fn orphan(&self) -> &Member {
         &self.orphan
+    }
+
+    /// The members of the object's tasks, one per namespace.
+    pub(crate) fn members(&self) -> &ObjMembers {
+        &self.members
     }
 
     /// Is `other` this object's parent (both `None`: no parent)?

@@ -5,7 +5,8 @@
 # packet's netns, and end in " record=1"; a netns without tagged tasks gets
 # neither.  The set follows set, fork (the child keeps the netns after its
 # parent exits), exit, unshare -n and setns (nsenter into another task's
-# netns and back), and /proc/audit_containerid (tasks, objects, netns)
+# netns and back, also by a task whose contid stays in the netns it left),
+# and /proc/audit_containerid (tasks, objects, netns)
 # follows along and returns to its start values.
 #
 # Every check pings 127.0.0.1 in one netns, then waits for a marker user
@@ -100,10 +101,28 @@ expect_stats 4 4 4 "setns back"
 check "setns back: D's netns" $D "$W,$U"
 check "setns back: the init netns" "" "$X,$V"
 
+# A second task of X (injected by its owner, this shell) visits D's netns
+# and comes back: it joins X's pair of the init netns again, which A kept,
+# instead of listing X there twice.
+start f "read x < $T/f.go; exec nsenter --net=/proc/$D/ns/net sh -c 'read x < $T/f.go; exec nsenter --net=/proc/1/ns/net sleep 1000'"
+F=$pid
+tag $F $X
+expect_stats 5 4 4 "X injected into F"
+go f
+wait_for "setns of F into D's netns" "[ \"\$(netns $F)\" = $DNS ]"
+expect_stats 5 4 5 "setns of F into D's netns"
+check "F in D's netns: D's netns" $D "$W,$U,$X"
+check "F in D's netns: the init netns" "" "$X,$V"
+go f
+wait_for "setns of F back" "[ \"\$(cat /proc/$F/comm)\" = sleep ]"
+[ "$(netns $F)" = "$INIT" ] || fail "F is not back in the init netns"
+expect_stats 5 4 4 "setns of F back"
+check "F back: the init netns" "" "$X,$V"
+
 # exit of everything tagged: D's netns (kept by H1) and the init netns
 # have no contid left.
-kill $D $H2 $E
-wait $D $H2 $E 2>/dev/null
+kill $D $H2 $E $F
+wait $D $H2 $E $F 2>/dev/null
 expect_stats 1 1 1 "exit of D, H2, E"
 check "exit: D's netns without tagged tasks" $H1 ""
 check "exit: the init netns" "" "$X"
