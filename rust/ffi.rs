@@ -14,11 +14,12 @@ use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
 use crate::contid::chain_matches;
+use crate::netns::{self, Member};
 use crate::object::{ContainerObject, OBJECTS};
 use crate::proc::{self, OpenFile};
 use crate::record::EventContext;
 use crate::task::{self, ForkGuard, RcuGuard};
-use crate::{netns, record, signal, slot};
+use crate::{record, signal, slot};
 
 /// Converts a hook's result to what C expects.
 fn to_ssize(r: Result<usize>) -> isize {
@@ -192,15 +193,19 @@ unsafe extern "C" fn contid_log_net_info(
 ///
 /// # Safety
 ///
-/// `tsk` is a valid task.  Does not sleep.
+/// `tsk` is a valid task.  Runs on every syscall a `containerid` rule looks
+/// at, in the caller's RCU read-side critical section; does not sleep.
 unsafe extern "C" fn contid_match(tsk: *mut bindings::task_struct, contid: u64) -> bool {
     // SAFETY: The rule filter passes current or the task whose event it
     // filters, valid for the call.
     let task = unsafe { task::from_raw(tsk) };
-    slot::with_object(task, |obj| match obj {
+    // SAFETY: `audit_contid_call_atomic()` calls `match` under
+    // `rcu_read_lock()`, for the whole call.
+    let rcu = unsafe { RcuGuard::held() };
+    match task::rcu_slot(task, &rcu).and_then(Member::obj) {
         Some(obj) => chain_matches(obj.chain(), contid),
         None => chain_matches(core::iter::empty(), contid),
-    })
+    }
 }
 
 /// `sender` signals auditd: keep its chain for `AUDIT_SIGNAL_INFO2`.

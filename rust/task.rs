@@ -90,6 +90,22 @@ impl RcuGuard {
     }
 }
 
+impl RcuGuard {
+    /// The read-side critical section the caller is in already: the C side
+    /// runs the operations that must not sleep in one.  Dropping the value
+    /// does not leave it.
+    ///
+    /// # Safety
+    ///
+    /// The caller stays in an RCU read-side critical section while the
+    /// value lives.
+    pub(crate) unsafe fn held() -> core::mem::ManuallyDrop<Self> {
+        core::mem::ManuallyDrop::new(Self {
+            _not_send: core::marker::PhantomData,
+        })
+    }
+}
+
 impl Drop for RcuGuard {
     fn drop(&mut self) {
         // SAFETY: Entered in `new`, on this CPU (`RcuGuard` is not `Send`).
