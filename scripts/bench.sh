@@ -60,6 +60,7 @@ END {
 	refname["base.syscall.session"] = "unpatched, sessionid rule"
 	refname["patched.syscall.session.tagged"] = "sessionid rule, tagged"
 	refname["patched.syscall.contid.tagged"] = "containerid rule, 1 tagged task"
+	refname["patched.syscall.contid.crowd.none"] = "the 10,000 tasks untagged"
 	refname["base.logged"] = "unpatched, logged"
 	refname["patched.logged.untagged"] = "logged, untagged"
 	refname["base.logged.sink"] = "unpatched, logged to the reader"
@@ -81,7 +82,9 @@ END {
 	show("patched.syscall.session.tagged", "series, -F sessionid=12345, tagged task", "base.syscall.session", "-")
 	show("patched.syscall.contid.untagged", "-F containerid=999, untagged task", "patched.syscall.session.tagged", "-")
 	show("patched.syscall.contid.tagged", "-F containerid=999, tagged task", "patched.syscall.session.tagged", "1.05")
+	show("patched.syscall.contid.crowd.none", "the same, 10,000 other tasks alive, untagged", "patched.syscall.contid.tagged", "-")
 	show("patched.syscall.contid.crowd", "the same, 10,000 tagged tasks, 1,000 contids 3 deep", "patched.syscall.contid.tagged", "1.01")
+	show("patched.syscall.contid.crowd", "    the same, against those tasks untagged", "patched.syscall.contid.crowd.none", "1.01")
 	print "== getppid(), every call logged (-F key=bench), auditd writing =="
 	show("base.logged", "unpatched: SYSCALL + PROCTITLE")
 	show("patched.logged.untagged", "series, untagged task", "base.logged", "-")

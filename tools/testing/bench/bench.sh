@@ -26,8 +26,11 @@ unpopulate() {
 }
 
 # Bytes of slab objects in use (SLUB's count: every object of a slab a
-# CPU holds counts), once objects freed after a grace period are.
+# CPU holds counts), once objects freed after a grace period are and the
+# unused dentries and inodes are dropped.
 slab() {
+	# Not the dentries and inodes of /proc that the sets looked up.
+	echo 2 > /proc/sys/vm/drop_caches
 	sleep 1
 	awk 'NR > 2 { n += $2 * $4 } END { print n }' /proc/slabinfo
 }
@@ -91,6 +94,12 @@ row syscall.contid.crowd "$($B tag 104 $B syscall "$N")"
 rule
 row fork.crowd.untagged "$($B fork "$F")"
 row fork.crowd.tagged "$($B tag 105 $B fork "$F")"
+unpopulate
+# The same 10,000 tasks without contids: what the contids themselves add.
+populate 10000 1000 1000000 none
+rule -F containerid=999
+row syscall.contid.crowd.none "$($B tag 109 $B syscall "$N")"
+rule
 unpopulate
 rule -F key=bench
 row logged.untagged "$($B syscall $((N / 10)))"
