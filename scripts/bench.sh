@@ -109,7 +109,7 @@ END {
 	show("patched.packet.contids.1", "1 contid in the netns", "patched.packet.loaded", "-")
 	show("patched.packet.contids.100", "100 contids in the netns", "patched.packet.loaded", "-")
 	show("patched.packet.contids.1000", "1,000 contids in the netns", "patched.packet.loaded", "-")
-	print "== memory (slab, 10,000 sleeping tasks) =="
+	print "== memory (objects of kmalloc-8 to kmalloc-512, 10,000 sleeping tasks) =="
 	o = (val["patched.slab.1000"] - val["patched.slab.100"]) / 900
 	t = (val["patched.slab.100"] - val["patched.slab.none"] - 100 * o) / 10000
 	printf "%-66s %12d bytes\n", "task_struct, unpatched", val["base.task_struct"]

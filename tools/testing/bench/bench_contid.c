@@ -20,6 +20,7 @@
  *                                depth 2, six at depth 3; none: the same
  *                                tasks untagged, nested); prints its session id
  *   bench_contid unpopulate SID  kill the session of a populate
+ *   bench_contid drain           wait until auditd has logged what is queued
  *   bench_contid sink            stand in for auditd: read and drop every
  *                                record (prints "ready" once registered)
  */
@@ -437,6 +438,10 @@ int main(int argc, char **argv)
 		return populate(argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "sink"))
 		sink();
+	if (argc == 2 && !strcmp(argv[1], "drain")) {
+		drain();
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "unpopulate")) {
 		if (kill(-atoi(argv[2]), SIGKILL))
 			die("unpopulate");
