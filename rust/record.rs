@@ -109,23 +109,6 @@ impl Drop for Record {
     }
 }
 
-/// Writes a chain of identifiers, innermost first, as `4,^2,^1`, or `-1`
-/// for none.
-pub(crate) fn write_chain(f: &mut impl fmt::Write, ids: impl Iterator<Item = u64>) -> fmt::Result {
-    let mut ids = ids.peekable();
-    if ids.peek().is_none() {
-        return f.write_str("-1");
-    }
-    for (i, id) in ids.enumerate() {
-        if i == 0 {
-            write!(f, "{id}")?;
-        } else {
-            write!(f, ",^{id}")?;
-        }
-    }
-    Ok(())
-}
-
 /// The chain of an object: its identifier and its ancestors' as
 /// `4,^2,^1`, or `-1` for none.
 struct Chain<'a>(Option<&'a ContainerObject>);
