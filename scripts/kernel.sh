@@ -4,7 +4,8 @@
 #   scripts/kernel.sh prepare   extract Debian's linux-source-6.12 and apply patches/linux-6.12
 #   scripts/kernel.sh config    allnoconfig + the feature's config fragment (the selftests')
 #                               + the QEMU guest's (scripts/guest/config) + the test
-#                               kernel's debug options (scripts/guest/config-debug)
+#                               kernel's debug options (scripts/guest/config-debug) and what
+#                               the container runtimes need (scripts/guest/config-runtime)
 #   scripts/kernel.sh build     bzImage (and the Rust support the module links against)
 #   scripts/kernel.sh prod      the production kernel and module of make bench: the same
 #                               configuration without the debug options (build/out/prod/)
@@ -24,7 +25,7 @@ obj=$top/build/kbuild
 series_dir=$top/patches/linux-6.12
 # What the feature and its tests need, and what the guest (boot, debug) needs.
 fragments=("$top/tools/testing/selftests/audit_containerid/config" "$top/scripts/guest/config"
-	"$top/scripts/guest/config-debug")
+	"$top/scripts/guest/config-debug" "$top/scripts/guest/config-runtime")
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
 export PATH="$HOME/.cargo/bin:$PATH"
