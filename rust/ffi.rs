@@ -81,17 +81,20 @@ unsafe extern "C" fn contid_write(
     })())
 }
 
-/// Fork hook: `child` inherits current's object.
+/// Fork hook: `child` inherits current's object, or joins the one of the
+/// PID namespace it enters (see [`slot::inherit`]).
 ///
 /// # Safety
 ///
 /// Called by `audit_contid_fork()` with `tasklist_lock` held for writing,
-/// for `child`, which current is forking.
+/// in an RCU read-side critical section, for `child`, which current is
+/// forking.
 unsafe extern "C" fn contid_fork(child: *mut bindings::task_struct) {
     // SAFETY: `copy_process()` calls the hook with `tasklist_lock` held for
     // writing for `child`, a valid task that current is forking.
     let fork = unsafe { ForkGuard::new(task::from_raw(child)) };
-    slot::inherit(&fork);
+    // SAFETY: `audit_contid_call_atomic()` holds the RCU read lock.
+    unsafe { slot::inherit(&fork) };
 }
 
 /// Exit hook: `tsk` gives up its object.

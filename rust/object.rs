@@ -214,6 +214,19 @@ impl ContainerObject {
         &self.members
     }
 
+    /// Is `ancestor` one of this object's ancestors (not itself)?
+    pub(crate) fn is_below(&self, ancestor: &ContainerObject) -> bool {
+        let mut next = self.parent.as_deref();
+        while let Some(obj) = next {
+            if ptr::eq(obj, ancestor) {
+                return true;
+            }
+            // Each object holds a reference on its parent.
+            next = obj.parent.as_deref();
+        }
+        false
+    }
+
     /// Is `other` this object's parent (both `None`: no parent)?
     pub(crate) fn parent_is(&self, other: Option<&ContainerObject>) -> bool {
         match (self.parent.as_deref(), other) {

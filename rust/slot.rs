@@ -70,17 +70,40 @@ pub(crate) fn move_task(
     (old, netns::leave(left))
 }
 
-/// Gives `child`, a task being forked by current, current's object.
+/// Gives `child`, a task being forked by current, current's object; or, if
+/// the child enters another PID namespace whose init has an object, that
+/// object, when current has none or it is nested below current's.  So a
+/// process that a runtime starts inside a running container (`runc exec`,
+/// `nsenter -p`) belongs to the container, and a task of one container
+/// that enters another's namespace keeps its own.
 ///
 /// Allocates nothing and does not search (see [`netns::join_fork`]).
-pub(crate) fn inherit(fork: &ForkGuard<'_>) {
-    let Some(parent) = fork.parent_slot() else {
-        return;
+///
+/// # Safety
+///
+/// Called in the fork hook's RCU read-side critical section.
+pub(crate) unsafe fn inherit(fork: &ForkGuard<'_>) {
+    // SAFETY: The caller's RCU section lasts as long as this call.
+    let rcu = unsafe { RcuGuard::held() };
+    let parent = fork.parent_slot();
+    let from = match (fork.entered_claim(&rcu), parent) {
+        (Some(claim), Some(p)) if !nested_below(claim, p) => p,
+        (Some(claim), _) => claim,
+        (None, Some(p)) => p,
+        (None, None) => return,
     };
     // SAFETY: The child is not running yet, so its namespace is live.
-    let m = unsafe { netns::join_fork(parent, fork.child_net()) };
+    let m = unsafe { netns::join_fork(from, fork.child_net()) };
     TASKS.fetch_add(1, Ordering::Relaxed);
     fork.set_child(m);
+}
+
+/// Is `claim`'s object nested below `parent`'s?
+fn nested_below(claim: &Member, parent: &Member) -> bool {
+    match (claim.obj(), parent.obj()) {
+        (Some(c), Some(p)) => c.is_below(p),
+        _ => false,
+    }
 }
 
 /// Moves `task` to its object's member of namespace `new`.

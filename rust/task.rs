@@ -302,6 +302,38 @@ impl<'a> ForkGuard<'a> {
         unsafe { net_of(self.child) }
     }
 
+    /// The member of the init of the PID namespace the child enters, when
+    /// that is not current's namespace and the init has a contid.
+    ///
+    /// The member is valid in the hook's RCU read-side critical section
+    /// (`rcu`), which the C side holds across the hook.
+    pub(crate) fn entered_claim<'r>(&self, _rcu: &'r RcuGuard) -> Option<&'r Member> {
+        let child = raw(self.child);
+        // SAFETY: The child is not running yet, so its `nsproxy` is stable;
+        // the namespace its pid was allocated in is
+        // `nsproxy->pid_ns_for_children` and is live.  It still admits
+        // tasks (`copy_process()` checked `PIDNS_ADDING` under
+        // `tasklist_lock`), so its init has not passed `exit_notify()` and
+        // `child_reaper` is that init, valid in the RCU section; a task
+        // slot's member is valid in it too.  `level` and `child_reaper` come
+        // before any field that depends on the configuration.
+        unsafe {
+            let nsproxy = (*child).nsproxy;
+            if nsproxy.is_null() {
+                return None;
+            }
+            let ns = (*nsproxy).pid_ns_for_children;
+            if ns.is_null() || ptr::eq(ns, bindings::task_active_pid_ns(raw(kernel::current!()))) {
+                return None;
+            }
+            let init = (*ns).child_reaper;
+            if init.is_null() {
+                return None;
+            }
+            slot_of(from_raw(init)).load(Ordering::Acquire).as_ref()
+        }
+    }
+
     /// Points the child's empty slot to `m`, which counts it.
     pub(crate) fn set_child(&self, m: &Member) {
         slot_of(self.child).store(ptr::from_ref(m).cast_mut(), Ordering::Release);
