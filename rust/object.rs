@@ -194,11 +194,6 @@ impl ContainerObject {
         crate::task::same_process(&self.owner, task)
     }
 
-    /// The owner's thread-group leader.
-    pub(crate) fn owner(&self) -> &Task {
-        &self.owner
-    }
-
     /// The user namespace of the task the object was first set on.
     pub(crate) fn user_ns(&self) -> &UserNs {
         &self.user_ns

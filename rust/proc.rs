@@ -140,7 +140,7 @@ pub(crate) fn write(file: &OpenFile, target: &Task, mut input: UserSliceReader) 
 fn check_target(current: &Task, target: &TargetGuard<'_>) -> Result {
     // Descent first, so that a writer learns nothing about tasks outside
     // its tree.
-    if !target.is_descendant_of(current) {
+    if !target.is_descendant_of(current) && !target.is_sibling_init_of(current) {
         return Err(EXDEV);
     }
     if !target.is_alone() {
@@ -154,19 +154,16 @@ fn check_target(current: &Task, target: &TargetGuard<'_>) -> Result {
 
 /// May `current` give a task of container `old` a nested identifier?
 ///
-/// Only a nested orchestrator may: a descendant of `old`'s owner that is
-/// not in the owner's process, and is itself inside `old` (so that it
-/// cannot reach over another nested orchestrator).  The caller holds
-/// `tasklist_lock` (a [`TargetGuard`]).
+/// Only a nested orchestrator may: a task that runs inside `old` itself
+/// (so that it cannot reach over another nested orchestrator) and is not
+/// in `old`'s owner's process.  Being inside `old` is what makes it part
+/// of the container, not descent from the owner: a runtime that tagged the
+/// container has usually exited (its hook always has), the container's
+/// tasks were reparented, and a process started with `exec` was never the
+/// owner's descendant.
 fn may_nest(current: &Task, old: &ContainerObject) -> bool {
-    if old.is_owned_by(current) {
-        return false;
-    }
-    // SAFETY: The caller holds `tasklist_lock`.
-    if !unsafe { task::is_descendant(old.owner(), current) } {
-        return false;
-    }
-    slot::with_object(current, |mine| mine.is_some_and(|m| core::ptr::eq(m, old)))
+    !old.is_owned_by(current)
+        && slot::with_object(current, |mine| mine.is_some_and(|m| core::ptr::eq(m, old)))
 }
 
 /// Sets `target`'s identifier to `value`; returns the previous object.

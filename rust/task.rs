@@ -177,6 +177,32 @@ impl<'a> TargetGuard<'a> {
         }
     }
 
+    /// Is the task the init of a PID namespace other than `writer`'s, and
+    /// a child of `writer`'s parent process?
+    ///
+    /// That is a container's first process as an OCI runtime hook sees it:
+    /// the runtime forks both the container's init (into a new PID
+    /// namespace) and the hook, so the hook is the init's sibling, not its
+    /// ancestor.  The runtime is the orchestrator; its hook writes for it.
+    pub(crate) fn is_sibling_init_of(&self, writer: &Task) -> bool {
+        let (t, w) = (raw(self.task), raw(writer));
+        // SAFETY: `tasklist_lock` is held (type invariant), which keeps both
+        // tasks' `real_parent` and pids stable; a task's active PID
+        // namespace lives as long as its pid, and `level` and
+        // `child_reaper` come before any field that depends on the
+        // configuration.
+        unsafe {
+            if !same_process(from_raw((*t).real_parent), from_raw((*w).real_parent)) {
+                return false;
+            }
+            let ns = bindings::task_active_pid_ns(t);
+            !ns.is_null()
+                && !ptr::eq(ns, bindings::task_active_pid_ns(w))
+                && (*ns).level > 0
+                && ptr::eq((*ns).child_reaper, t)
+        }
+    }
+
     /// Is the task below `ancestor`'s process in the process tree?
     pub(crate) fn is_descendant_of(&self, ancestor: &Task) -> bool {
         // SAFETY: `tasklist_lock` is held (type invariant).

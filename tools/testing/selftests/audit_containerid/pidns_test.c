@@ -9,6 +9,10 @@
  * keeps its own, unless the init's is nested below it (a nested runtime
  * entering its own nested container).
  *
+ * The first write comes from an OCI runtime hook, which the runtime forks
+ * beside the container's init: a writer may set the init of another PID
+ * namespace whose parent is the writer's own parent (runtime_hook_*).
+ *
  * The processes of each test (H is the test process):
  *
  *   H ── I   init of a new PID namespace, clone(CLONE_NEWPID); waits
@@ -351,6 +355,175 @@ TEST_F(pidns, new_namespace_first_task_untagged)
 	self->init = init;
 	self->init_hold = hold;
 	finish(_metadata, self);
+}
+
+/*
+ * An OCI runtime hook: the runtime R forks the container's init I into a
+ * new PID namespace and then the hook K, so K is I's sibling, not its
+ * ancestor.  K may set I (the init of another PID namespace whose parent
+ * is K's parent), and only that: not a plain sibling P in K's own
+ * namespace, and not an init J that is R's grandchild (a cousin).
+ *
+ *   H ── R ── I   init of a new PID namespace
+ *          ├── P   plain child
+ *          ├── C ── J   init of another new PID namespace
+ *          └── K   the hook: sets I, P and J
+ */
+struct hook_result {
+	int err_init, err_plain, err_cousin, err_read;
+	uint64_t init_id;
+};
+
+static void runtime(uint64_t a, uint64_t b, uint64_t c, int res)
+{
+	struct hook_result h = { .err_read = EIO };
+	int hold_i = -1, hold_p[2], cj[2], hold_c[2], kres[2];
+	pid_t init, plain, cousin, cousin_init = -1, hook;
+
+	if (pipe2(hold_p, O_CLOEXEC) || pipe2(cj, O_CLOEXEC) ||
+	    pipe2(hold_c, O_CLOEXEC) || pipe2(kres, O_CLOEXEC))
+		_exit(1);
+	init = start_init(&hold_i);
+	plain = fork();
+	if (plain == 0) {
+		close(hold_p[1]);
+		wait_byte(hold_p[0]);
+		_exit(0);
+	}
+	cousin = fork();
+	if (cousin == 0) {
+		int hold = -1;
+		pid_t j = start_init(&hold);
+
+		if (write(cj[1], &j, sizeof(j)) != sizeof(j))
+			_exit(1);
+		close(hold_c[1]);
+		wait_byte(hold_c[0]);
+		close(hold);
+		waitpid(j, NULL, 0);
+		_exit(0);
+	}
+	if (init < 0 || plain < 0 || cousin < 0 ||
+	    read(cj[0], &cousin_init, sizeof(cousin_init)) != sizeof(cousin_init))
+		_exit(1);
+	hook = fork();
+	if (hook == 0) {
+		int e[3];
+
+		e[0] = contid_set(init, a) ? errno : 0;
+		e[1] = contid_set(plain, b) ? errno : 0;
+		e[2] = contid_set(cousin_init, c) ? errno : 0;
+		if (write(kres[1], e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	if (hook > 0 && read(kres[0], &h, 3 * sizeof(int)) == 3 * sizeof(int))
+		h.err_read = contid_get(init, &h.init_id) ? errno : 0;
+	waitpid(hook, NULL, 0);
+	/* A byte each: the children hold each other's pipes open. */
+	if (write(hold_i, "x", 1) != 1 || write(hold_p[1], "x", 1) != 1 ||
+	    write(hold_c[1], "x", 1) != 1)
+		_exit(1);
+	waitpid(init, NULL, 0);
+	waitpid(plain, NULL, 0);
+	waitpid(cousin, NULL, 0);
+	if (write(res, &h, sizeof(h)) != sizeof(h))
+		_exit(1);
+	_exit(0);
+}
+
+TEST_F(pidns, runtime_hook_sets_its_sibling_init_only)
+{
+	uint64_t a = random_contid(), b = random_contid(), c = random_contid();
+	struct hook_result h;
+	int res[2];
+	pid_t r;
+
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	r = fork();
+	ASSERT_LE(0, r);
+	if (r == 0) {
+		close(res[0]);
+		runtime(a, b, c, res[1]);
+	}
+	close(res[1]);
+	ASSERT_EQ(sizeof(h), read(res[0], &h, sizeof(h)));
+	close(res[0]);
+	waitpid(r, NULL, 0);
+	EXPECT_EQ(0, h.err_init);
+	EXPECT_EQ(0, h.err_read);
+	EXPECT_EQ(a, h.init_id);
+	EXPECT_EQ(EXDEV, h.err_plain);
+	EXPECT_EQ(EXDEV, h.err_cousin);
+	expect_counters(_metadata, self->tasks0, self->objects0, self->netns0, RECORD_TIMEOUT_MS);
+}
+
+/*
+ * A nested runtime: R runs under contid x (set by H, which then exits
+ * from the picture as a runtime's hook does), starts I, which inherits x,
+ * and its hook K gives I the nested contid c: K runs under x and is not
+ * x's owner, so it may nest, although it descends from neither H nor
+ * anything H set.
+ */
+static void nested_runtime(uint64_t c, int go, int res)
+{
+	struct hook_result h = { .err_read = EIO, .err_plain = 0, .err_cousin = 0 };
+	int hold_i = -1, kres[2];
+	pid_t init, hook;
+
+	wait_byte(go);
+	if (pipe2(kres, O_CLOEXEC))
+		_exit(1);
+	init = start_init(&hold_i);
+	if (init < 0)
+		_exit(1);
+	hook = fork();
+	if (hook == 0) {
+		int e = contid_set(init, c) ? errno : 0;
+
+		if (write(kres[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	if (hook > 0 && read(kres[0], &h.err_init, sizeof(int)) == sizeof(int))
+		h.err_read = contid_get(init, &h.init_id) ? errno : 0;
+	waitpid(hook, NULL, 0);
+	if (write(hold_i, "x", 1) != 1)
+		_exit(1);
+	waitpid(init, NULL, 0);
+	if (write(res, &h, sizeof(h)) != sizeof(h))
+		_exit(1);
+	_exit(0);
+}
+
+TEST_F(pidns, nested_runtime_hook_nests_below_its_runtime)
+{
+	uint64_t x = random_contid(), c = random_contid();
+	struct hook_result h;
+	int go[2], res[2];
+	pid_t r;
+
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	r = fork();
+	ASSERT_LE(0, r);
+	if (r == 0) {
+		close(go[1]);
+		close(res[0]);
+		nested_runtime(c, go[0], res[1]);
+	}
+	close(go[0]);
+	close(res[1]);
+	tag_task(_metadata, r, x);
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(sizeof(h), read(res[0], &h, sizeof(h)));
+	close(go[1]);
+	close(res[0]);
+	waitpid(r, NULL, 0);
+	EXPECT_EQ(0, h.err_init);
+	EXPECT_EQ(0, h.err_read);
+	EXPECT_EQ(c, h.init_id);
+	expect_counters(_metadata, self->tasks0, self->objects0, self->netns0, RECORD_TIMEOUT_MS);
 }
 
 TEST_HARNESS_MAIN
