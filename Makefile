@@ -7,6 +7,7 @@
 #   make bench   what the feature costs on a production kernel, against it unpatched
 #   make stress  the races, fuzzers and fault sweeps at full count (test kernel)
 #   make fleet   two nodes and a collector: audisp-remote, ausearch --containerid --node
+#   make runtime runc, crun and podman with the OCI hook in a Debian guest
 #
 # Build outputs live under build/ (final artifacts in build/out/).
 
@@ -18,7 +19,7 @@ OUT := $(TOP)/build/out
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 KMAKE := $(MAKE) -s -C $(KSRC) O=$(KOBJ) LLVM=-19 RUSTC=/usr/bin/rustc
 
-.PHONY: all setup kernel kernel-noacid kernel-prod initramfs-prod kernel-base initramfs-base stress fleet module selftests audit samples initramfs check demo shell run bench \
+.PHONY: all setup oci-hook debian debian-shell runtime kernel kernel-noacid kernel-prod initramfs-prod kernel-base initramfs-base stress fleet module selftests audit samples initramfs check demo shell run bench \
 	host-tests rustfmt clippy checkpatch clean
 
 all: initramfs
@@ -49,6 +50,12 @@ audit: setup
 samples: setup
 	@mkdir -p $(OUT)
 	@gcc -static -O2 -Wall -Wextra -o $(OUT)/contid-launch samples/contid-launch.c
+# The OCI runtime hook (a cargo crate); its unit tests run in make check.
+oci-hook: setup
+	@echo "oci-hook: cargo build --release (samples/oci-hook)"
+	@CARGO_TARGET_DIR=$(TOP)/build/cargo cargo build -q --release --locked \
+		--manifest-path samples/oci-hook/Cargo.toml
+	@mkdir -p $(OUT) && cp $(TOP)/build/cargo/release/audit-containerid-hook $(OUT)/
 
 initramfs: module selftests audit samples
 	@echo "initramfs: packing build/out/initramfs.cpio.gz"
@@ -63,7 +70,15 @@ kernel-base: kernel
 initramfs-base: kernel-base selftests audit samples
 	@scripts/initramfs.sh base
 
-check: initramfs kernel-noacid
+# The Debian guest of the runtime tests (runc, crun, podman; cached image).
+debian: module audit samples oci-hook
+	@scripts/debian.sh
+debian-shell: debian
+	@ACID_ROOT_IMG=$(TOP)/build/debian/root.img scripts/qemu-run.sh shell
+runtime: debian
+	@ACID_ROOT_IMG=$(TOP)/build/debian/root.img ACID_TIMEOUT=1800 \
+		scripts/qemu-run.sh job tools/testing/runtime/check.sh
+check: initramfs kernel-noacid debian
 	@scripts/run-tests.sh
 
 stress: initramfs

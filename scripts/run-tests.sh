@@ -46,6 +46,24 @@ else
 	broken=$((broken + 1))
 fi
 
+echo "=== host: OCI hook unit tests (samples/oci-hook, cargo test) ==="
+if CARGO_TARGET_DIR="$top/build/cargo" cargo test -q --locked \
+	--manifest-path "$top/samples/oci-hook/Cargo.toml" >"$log" 2>&1; then
+	:
+fi
+cat "$log"
+# cargo prints one "test result:" line per test target; sum them.
+lines=$(grep -E '^test result:' "$log")
+if [ -n "$lines" ]; then
+	while read -r line; do
+		passed=$((passed + $(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
+		failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+	done <<< "$lines"
+else
+	echo "run-tests: ERROR: the OCI hook unit tests did not run" >&2
+	broken=$((broken + 1))
+fi
+
 if [ -d "$top/tools/testing/audit-userspace" ]; then
 	echo "=== host: audit userspace (auditctl rules, ausearch) ==="
 	make -s -C "$top/tools/testing/audit-userspace" check >"$log" 2>&1
@@ -94,6 +112,11 @@ guest_stage "the CONFIG_AUDIT_CONTAINERID=n guest" env \
 	ACID_KERNEL="$top/build/out/bzImage-noacid" ACID_APPEND=acid.nomodule \
 	ACID_GUEST_FILES="$nfiles" ACID_TIMEOUT=300 \
 	"$top/scripts/qemu-run.sh" job "$nfiles.job"
+
+echo "=== guest: runc, crun and podman with the OCI hook (Debian guest) ==="
+guest_stage "the runtime tests" env ACID_ROOT_IMG="$top/build/debian/root.img" \
+	ACID_TIMEOUT="${ACID_TIMEOUT_RUNTIME:-1800}" \
+	"$top/scripts/qemu-run.sh" job "$top/tools/testing/runtime/check.sh"
 
 echo "=== guest: a fleet, two nodes and a collector (audisp-remote) ==="
 guest_stage "the fleet test" "$top/scripts/fleet-run.sh"
