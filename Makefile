@@ -87,8 +87,9 @@ stress: initramfs
 fleet: initramfs
 	@scripts/fleet-run.sh
 
-demo: initramfs
+demo: initramfs debian
 	@scripts/qemu-run.sh job samples/demo.sh
+	@ACID_ROOT_IMG=$(TOP)/build/debian/root.img scripts/qemu-run.sh job samples/demo-runtime.sh
 
 shell: initramfs
 	@scripts/qemu-run.sh shell
