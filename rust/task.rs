@@ -341,8 +341,8 @@ impl<'a> ForkGuard<'a> {
         // tasks (`copy_process()` checked `PIDNS_ADDING` under
         // `tasklist_lock`), so its init has not passed `exit_notify()` and
         // `child_reaper` is that init, valid in the RCU section; a task
-        // slot's member is valid in it too.  `level` and `child_reaper` come
-        // before any field that depends on the configuration.
+        // slot's member is valid in it too.  `child_reaper` comes before any
+        // field that depends on the configuration.
         unsafe {
             let nsproxy = (*child).nsproxy;
             if nsproxy.is_null() {
