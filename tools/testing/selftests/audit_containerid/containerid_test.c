@@ -266,11 +266,61 @@ TEST_F(contid, ebusy_target_with_child)
 	EXPECT_EQ(y, id);
 }
 
-TEST_F(contid, ebusy_target_with_thread)
+/* The contid of thread @tid of @pid, which must be readable. */
+static uint64_t thread_contid(struct __test_metadata *_metadata, pid_t pid, pid_t tid)
+{
+	char path[64];
+	uint64_t id = 0;
+
+	contid_path(path, sizeof(path), pid, tid);
+	EXPECT_EQ(0, contid_read_path(path, &id, NULL, 0)) TH_LOG("read %s", path);
+	return id;
+}
+
+/*
+ * A multi-threaded process (a Go runtime such as runc's init, a JVM) is
+ * tagged as a whole: every thread gets the contid in the same set, and a
+ * thread started afterwards inherits it.  Counted per thread.
+ */
+TEST_F(contid, set_tags_every_thread)
+{
+	struct target t;
+	struct target_reply r1, r2, r3;
+	uint64_t x = random_contid();
+	long tasks, objects, netns;
+
+	ASSERT_LT(0, target_start(&t));
+	r1 = target_call(&t, 't', 0, 0);
+	ASSERT_EQ(0, r1.err);
+	r2 = target_call(&t, 't', 0, 0);
+	ASSERT_EQ(0, r2.err);
+	ASSERT_EQ(0, contid_set(t.pid, x));
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 1, getpid(),
+			 strlen(u64_str(x)));
+	EXPECT_EQ(x, thread_contid(_metadata, t.pid, t.pid));
+	EXPECT_EQ(x, thread_contid(_metadata, t.pid, r1.val));
+	EXPECT_EQ(x, thread_contid(_metadata, t.pid, r2.val));
+	r3 = target_call(&t, 't', 0, 0);
+	ASSERT_EQ(0, r3.err);
+	EXPECT_EQ(x, thread_contid(_metadata, t.pid, r3.val));
+	counters_read_all(_metadata, &tasks, &objects, &netns);
+	EXPECT_EQ(self->base_tasks + 4, tasks);
+	EXPECT_EQ(self->base_objects + 1, objects);
+
+	/* Set again: EEXIST for the process, whichever thread is looked at. */
+	EXPECT_EQ(EEXIST, contid_set(t.pid, random_contid()));
+	EXPECT_EQ(x, thread_contid(_metadata, t.pid, r2.val));
+
+	ASSERT_EQ(0, target_stop(&t));
+	expect_counters(_metadata, self->base_tasks, self->base_objects, self->base_netns, 10000);
+}
+
+/* A write through a thread that is not the leader: EBUSY, nothing set. */
+TEST_F(contid, ebusy_through_non_leader_thread)
 {
 	struct target t;
 	struct target_reply r;
-	uint64_t x = random_contid(), y = random_contid();
+	uint64_t y = random_contid();
 	char path[64];
 	const char *s = u64_str(y);
 
@@ -278,15 +328,32 @@ TEST_F(contid, ebusy_target_with_thread)
 	r = target_call(&t, 't', 0, 0);
 	ASSERT_EQ(0, r.err);
 	ASSERT_NE(t.pid, r.val);
-	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
-	expect_unset(_metadata, t.pid);
-	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 0, getpid(), -EBUSY);
-
-	/* Through the second thread's task directory: same answer. */
 	contid_path(path, sizeof(path), t.pid, r.val);
 	EXPECT_EQ(EBUSY, contid_write_path(path, s, strlen(s), 0));
 	expect_unset(_metadata, t.pid);
+	EXPECT_EQ(AUDIT_CID_UNSET, thread_contid(_metadata, t.pid, r.val));
 	check_set_record(_metadata, &self->log, t.pid, s, "-1", 0, getpid(), -EBUSY);
+}
+
+/*
+ * A child of any thread, not only of the leader, makes the process busy:
+ * the child would escape the contid.
+ */
+TEST_F(contid, ebusy_thread_with_child)
+{
+	struct target t;
+	struct target_reply r;
+	uint64_t x = random_contid(), id;
+
+	ASSERT_LT(0, target_start(&t));
+	r = target_call(&t, 'F', 0, 0);
+	ASSERT_EQ(0, r.err);
+	ASSERT_LT(0, r.val);
+	EXPECT_EQ(EBUSY, contid_set(t.pid, x));
+	expect_unset(_metadata, t.pid);
+	ASSERT_EQ(0, contid_get(r.val, &id));
+	EXPECT_EQ(AUDIT_CID_UNSET, id);
+	check_set_record(_metadata, &self->log, t.pid, u64_str(x), "-1", 0, getpid(), -EBUSY);
 }
 
 TEST_F(contid, exdev_self)

@@ -15,8 +15,10 @@
  *    the thread takes over the process id): refused (EBUSY, ESRCH) or set;
  *    the process read back by pid after the exec has the value iff the set
  *    succeeded;
- *  - set vs clone(CLONE_THREAD): EBUSY, or every thread carries the
- *    contid; never a mix;
+ *  - set vs clone(CLONE_THREAD): set, and every thread carries the contid,
+ *    those created before the set and those created after;
+ *  - set vs exit of the target's other threads: set, and the leader carries
+ *    the contid; a thread that exits under the set leaks nothing;
  *  - rmmod/insmod vs sets and fork storms of tagged tasks: delete_module()
  *    is refused (EWOULDBLOCK) while a contid is live; a set while the
  *    module is unloaded is EOPNOTSUPP; a set that succeeded keeps the
@@ -45,12 +47,14 @@
 #define FORK_ITERATIONS stress_scale(120, 10000)
 #define EXEC_ITERATIONS stress_scale(60, 10000)
 #define THREAD_ITERATIONS stress_scale(100, 10000)
+#define THREAD_EXIT_ITERATIONS stress_scale(100, 10000)
 #define MODULE_CYCLES stress_scale(30, 1000)
 #define NETNS_ITERATIONS stress_scale(600, 12000)
 
 /* Threads of the execve and clone races' targets (besides the leader). */
 #define EXEC_THREADS 3
 #define CLONE_THREADS 2
+#define EXIT_THREADS 3
 
 /* Bounds on a wait for another process of the test. */
 #define WAIT_MS 20000
@@ -86,6 +90,7 @@ struct race_shared {
 	int go;			/* the iteration whose target may act */
 	int done;		/* the iteration whose target has acted */
 	int started;		/* threads of the target running */
+	int gone;		/* threads of the target that exited */
 	int err;		/* the target's failed call: its errno */
 	int line;		/* and where */
 	pid_t child;		/* set vs fork: the target's child */
@@ -94,6 +99,7 @@ struct race_shared {
 /* The outcome counts of one race. */
 struct race_counts {
 	long won, busy, gone, other, bad;
+	long early, late;	/* sets that returned before, after the target acted */
 	int first_other;
 };
 
@@ -259,13 +265,19 @@ struct set_race {
 	void (*check)(struct __test_metadata *_metadata, struct race_shared *sh, pid_t t,
 		      uint64_t id, int err, struct race_counts *c);
 	bool late_wins;		/* the set wins after the target acted */
+	/*
+	 * Where the set succeeds either way: has the target acted by the time
+	 * the set returned?  The window is then centred on that instead.
+	 */
+	bool (*acted)(struct race_shared *sh);
 };
 
 /*
  * run_set_race - @n times: fork a target, wait until it is set up, open its
  * containerid file, let it act, wait a random delay (the window) and write
  * a fresh contid; let @r->check judge, kill and reap the target.  Both
- * outcomes (set and EBUSY) must occur: otherwise the race was not run.
+ * outcomes (set and EBUSY, or with @r->acted a set before and one after
+ * the target acted) must occur: otherwise the race was not run.
  */
 static void run_set_race(struct __test_metadata *_metadata, FIXTURE_DATA(race) *self,
 			 const struct set_race *r, unsigned long n)
@@ -277,6 +289,7 @@ static void run_set_race(struct __test_metadata *_metadata, FIXTURE_DATA(race) *
 	struct window w;
 	unsigned long i;
 	char path[64];
+	bool late;
 	int fd, e;
 	pid_t t;
 
@@ -302,6 +315,7 @@ static void run_set_race(struct __test_metadata *_metadata, FIXTURE_DATA(race) *
 		release_int(&sh->go, i);
 		spin(delay);
 		e = write(fd, s, strlen(s)) < 0 ? errno : 0;
+		late = r->acted && r->acted(sh);
 		close(fd);
 		r->check(_metadata, sh, t, id, e, &c);
 		ASSERT_EQ(0, sh->err) TH_LOG("%s %lu: the target failed at line %d: %s", r->name,
@@ -315,20 +329,34 @@ static void run_set_race(struct __test_metadata *_metadata, FIXTURE_DATA(race) *
 			c.won++;
 		else
 			count_refusal(&c, e);
-		window_adapt(&w, (e == 0) != r->late_wins);
+		if (r->acted) {
+			if (late)
+				c.late++;
+			else
+				c.early++;
+			window_adapt(&w, !late);
+		} else {
+			window_adapt(&w, (e == 0) != r->late_wins);
+		}
 		/* Stop at the first wrong outcome; its TH_LOG says which. */
 		ASSERT_EQ(KSFT_PASS, _metadata->exit_code) TH_LOG("%s: iteration %lu", r->name, i);
 	}
 	TH_LOG("%s: %lu iterations in %ld ms (seed %#" PRIx64 "): %ld set, %ld EBUSY, %ld ESRCH,"
-	       " %ld other, %ld wrong; final window %lu", r->name, n, now_ms() - start, seed,
-	       c.won, c.busy, c.gone, c.other, c.bad, w.bound);
+	       " %ld other, %ld wrong; %ld before the target acted, %ld after; final window %lu",
+	       r->name, n, now_ms() - start, seed, c.won, c.busy, c.gone, c.other, c.bad,
+	       c.early, c.late, w.bound);
 	if (c.other)
 		TH_LOG("first other errno: %s", strerror(c.first_other));
 	EXPECT_EQ(0, c.other);
 	EXPECT_EQ(0, c.bad);
 	/* Both sides of the window were reached. */
-	EXPECT_LT(0, c.won);
-	EXPECT_LT(0, c.busy);
+	if (r->acted) {
+		EXPECT_LT(0, c.early);
+		EXPECT_LT(0, c.late);
+	} else {
+		EXPECT_LT(0, c.won);
+		EXPECT_LT(0, c.busy);
+	}
 	expect_counters(_metadata, self->tasks0, self->objects0, self->netns0, 10000);
 	expect_quiet_kernel(_metadata, self->kmsg);
 }
@@ -521,10 +549,19 @@ static void exec_check(struct __test_metadata *_metadata, struct race_shared *sh
 	EXPECT_EQ(0, c->bad);
 }
 
+/* Has the exec'd image said so (without reading it)? */
+static bool exec_acted(struct race_shared *sh)
+{
+	struct pollfd pfd = { .fd = exec_pipe[0], .events = POLLIN };
+
+	(void)sh;
+	return poll(&pfd, 1, 0) == 1;
+}
+
 TEST_F_TIMEOUT(race, set_vs_exec_de_thread, 7200)
 {
 	static const struct set_race r = { "set vs execve of a thread", exec_target_start,
-					   exec_check, true };
+					   exec_check, true, exec_acted };
 
 	/* The write end stays open across the exec: the new image uses it. */
 	ASSERT_EQ(0, pipe(exec_pipe));
@@ -557,11 +594,17 @@ static void clone_target(struct race_shared *sh, int i)
 		pause();
 }
 
+static bool clone_acted(struct race_shared *sh)
+{
+	return __atomic_load_n(&sh->started, __ATOMIC_ACQUIRE) == CLONE_THREADS;
+}
+
 /*
- * Clone: after the threads exist, either the set succeeded and every
- * thread (/proc/<pid>/task/<tid>/containerid) reads the contid, or it was
- * refused (EBUSY) and none does.  A mix is the bug: a thread created
- * between the check and the store of the set.
+ * Clone: the set succeeds (a multi-threaded process is tagged as a whole)
+ * and, once the threads exist, every thread
+ * (/proc/<pid>/task/<tid>/containerid) reads the contid.  A thread without
+ * it is the bug: one created after the set's walk of the threads from a
+ * thread the walk had not reached yet, or one the walk missed.
  */
 static void clone_check(struct __test_metadata *_metadata, struct race_shared *sh, pid_t t,
 			uint64_t id, int err, struct race_counts *c)
@@ -582,7 +625,7 @@ static void clone_check(struct __test_metadata *_metadata, struct race_shared *s
 		else
 			EXPECT_EQ(AUDIT_CID_UNSET, got);
 	}
-	if ((err == 0 && tagged != n) || (err && tagged)) {
+	if (err || tagged != n) {
 		c->bad++;
 		TH_LOG("set %s: %s; %d of %d threads carry it", u64_str(id),
 		       err ? strerror(err) : "succeeded", tagged, n);
@@ -593,9 +636,91 @@ static void clone_check(struct __test_metadata *_metadata, struct race_shared *s
 TEST_F_TIMEOUT(race, set_vs_clone_thread, 7200)
 {
 	static const struct set_race r = { "set vs clone(CLONE_THREAD)", clone_target,
-					   clone_check };
+					   clone_check, false, clone_acted };
 
 	run_set_race(_metadata, self, &r, THREAD_ITERATIONS);
+}
+
+/* A thread of the exit race: at go, exit (only this thread). */
+static void *exiting_thread(void *p)
+{
+	struct thread_arg *a = p;
+
+	__atomic_fetch_add(&a->sh->started, 1, __ATOMIC_ACQ_REL);
+	if (!wait_int(&a->sh->go, a->i))
+		target_fail(a->sh, __LINE__, ETIMEDOUT);
+	/* A little work first, so that the window can open before the exit. */
+	spin(1UL << 20);
+	__atomic_fetch_add(&a->sh->gone, 1, __ATOMIC_ACQ_REL);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+/*
+ * The target of the exit race: EXIT_THREADS threads, which exit at go;
+ * the leader waits until they are gone from /proc/self/task.
+ */
+static void exit_target(struct race_shared *sh, int i)
+{
+	static struct thread_arg a;
+	pthread_t th;
+	pid_t tid;
+	int k;
+
+	a.sh = sh;
+	a.i = i;
+	sh->started = 0;
+	sh->gone = 0;
+	for (k = 0; k < EXIT_THREADS; k++) {
+		if (pthread_create(&th, NULL, exiting_thread, &a))
+			target_fail(sh, __LINE__, EAGAIN);
+	}
+	while (__atomic_load_n(&sh->started, __ATOMIC_ACQUIRE) != EXIT_THREADS)
+		sched_yield();
+	release_int(&sh->ready, i);
+	while (__atomic_load_n(&sh->gone, __ATOMIC_ACQUIRE) != EXIT_THREADS ||
+	       thread_count(getpid(), &tid, 1) != 1)
+		sched_yield();
+	release_int(&sh->done, i);
+	for (;;)
+		pause();
+}
+
+static bool exit_acted(struct race_shared *sh)
+{
+	return __atomic_load_n(&sh->gone, __ATOMIC_ACQUIRE) == EXIT_THREADS;
+}
+
+/*
+ * Exit: the set succeeds and the leader, alone once the threads are gone,
+ * carries the contid.  A thread that exits under the set is skipped or
+ * detached: one given the contid after its exit hook would leak its
+ * member and object, which the counters at the end of the race show.
+ */
+static void exit_check(struct __test_metadata *_metadata, struct race_shared *sh, pid_t t,
+		       uint64_t id, int err, struct race_counts *c)
+{
+	uint64_t got;
+	int e;
+
+	ASSERT_TRUE(wait_int(&sh->done, (int)sh->go))
+		TH_LOG("the threads did not exit (line %d: %s)", sh->line, strerror(sh->err));
+	got = contid_or(t, 0, &e);
+	ASSERT_EQ(0, e);
+	if (err || got != id) {
+		c->bad++;
+		TH_LOG("set %s: %s; the leader reads %s", u64_str(id),
+		       err ? strerror(err) : "succeeded", u64_str(got));
+	}
+	EXPECT_EQ(0, c->bad);
+}
+
+TEST_F_TIMEOUT(race, set_vs_thread_exit, 7200)
+{
+	static const struct set_race r = { "set vs exit of threads", exit_target, exit_check,
+					   false, exit_acted };
+
+	run_set_race(_metadata, self, &r, THREAD_EXIT_ITERATIONS);
 }
 
 /* ---------------------------------------------------------------------

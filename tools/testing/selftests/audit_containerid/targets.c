@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Targets: forked children driven over a pipe, which block in read()
- * (single-threaded, childless) until told to do something, and the
+ * (single-threaded, childless) until told to do something (such as start
+ * a thread), and the
  * bookkeeping that lets a test reap every child it started.
  */
 #include <errno.h>
@@ -29,12 +30,22 @@ static int nr_children;
 
 static int thread_pipe[2];
 
+/*
+ * A second thread of a target: says its thread id (or, when @arg is not
+ * null, the pid of a waiting child it forked, whose parent it is) and waits.
+ */
 static void *target_thread(void *arg)
 {
-	pid_t tid = syscall(SYS_gettid);
+	pid_t id = syscall(SYS_gettid);
 
-	(void)arg;
-	if (write(thread_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+	if (arg) {
+		id = fork();
+		if (id == 0) {
+			for (;;)
+				pause();
+		}
+	}
+	if (write(thread_pipe[1], &id, sizeof(id)) != sizeof(id))
 		_exit(3);
 	for (;;)
 		pause();
@@ -127,12 +138,14 @@ static void target_loop(int cfd, int rfd)
 		if (read(cfd, &c, sizeof(c)) != sizeof(c))
 			_exit(0);
 		switch (c.op) {
-		case 't':	/* start a second thread */
-			if (pipe(thread_pipe) || pthread_create(&th, NULL, target_thread, NULL)) {
+		case 't':	/* start a second thread (val: its tid) */
+		case 'F':	/* and make it fork a child (val: the child) */
+			if (pipe(thread_pipe) ||
+			    pthread_create(&th, NULL, target_thread, c.op == 'F' ? &c : NULL)) {
 				r.err = EAGAIN;
 				break;
 			}
-			if (read(thread_pipe[0], &pid, sizeof(pid)) != sizeof(pid))
+			if (read(thread_pipe[0], &pid, sizeof(pid)) != sizeof(pid) || pid < 0)
 				r.err = EIO;
 			r.val = pid;
 			break;
