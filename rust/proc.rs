@@ -143,7 +143,7 @@ fn check_target(current: &Task, target: &TargetGuard<'_>) -> Result {
     if !target.is_descendant_of(current) && !target.is_sibling_init_of(current) {
         return Err(EXDEV);
     }
-    if !target.is_alone() {
+    if !target.is_childless_leader() {
         return Err(EBUSY);
     }
     match target.slot().and_then(Member::obj) {
@@ -219,6 +219,7 @@ fn set(file: &OpenFile, target: &Task, value: u64) -> Result<Option<ARef<Contain
                 return Err(EEXIST);
             }
             (old, released) = slot::move_task(&mut guard, Some(obj), &mut spare);
+            slot::move_other_threads(&mut guard, obj, old.as_ref(), &mut spare);
             Ok(())
         });
         drop(guard);

@@ -10,6 +10,7 @@
 //! count consistent; fork and namespace switches, which run under other
 //! locks, have their own entry points below.
 
+use core::ptr;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::bindings;
@@ -18,7 +19,7 @@ use kernel::task::Task;
 use kernel::types::ARef;
 
 use crate::netns::{self, Member, Released};
-use crate::object::ContainerObject;
+use crate::object::{self, ContainerObject};
 use crate::task::{self, ForkGuard, RcuGuard, TargetGuard, TaskLocked};
 
 /// Number of tasks whose slot holds an object.
@@ -49,7 +50,7 @@ pub(crate) fn move_task(
     let joined = obj.map(|obj| {
         // SAFETY: The target is locked, so its namespace is stable and live;
         // the caller holds a reference on `obj`.
-        unsafe { netns::join(target.net(), obj, spare, None) }
+        unsafe { netns::join(target.net(), obj, spare, Some(GFP_ATOMIC)) }
     });
     let left = target.replace(joined);
     match (left.is_some(), joined.is_some()) {
@@ -68,6 +69,42 @@ pub(crate) fn move_task(
     // object, until the target leaves it here.
     let old = left.obj().map(ARef::from);
     (old, netns::leave(left))
+}
+
+/// Moves the other threads of the locked `target`'s process to `obj`, as
+/// [`move_task`] just moved `target` itself out of `old`: a process is
+/// tagged as a whole.
+///
+/// A thread in a namespace where `obj` has no member yet, once `spare` is
+/// used, gets one allocated atomically (or the orphan), as a namespace
+/// switch does.
+pub(crate) fn move_other_threads(
+    target: &mut TargetGuard<'_>,
+    obj: &ContainerObject,
+    old: Option<&ARef<ContainerObject>>,
+    spare: &mut Option<KBox<Member>>,
+) {
+    target.for_each_other_thread(|thread| {
+        // Every thread of a process has its object: threads inherit it at
+        // `clone()` (never across PID namespaces, which `copy_process()`
+        // refuses), and sets change all of them under `tasklist_lock`.  A
+        // thread that started to exit is not passed here.  So the check
+        // below never fails; were it to, the thread is left alone rather
+        // than dropping a reference the caller does not hold.
+        let cur = thread.slot().and_then(Member::obj).map(ptr::from_ref);
+        if cur != old.map(|o| ptr::from_ref(&**o)) {
+            return;
+        }
+        let (left, released) = move_task(thread, Some(obj), spare);
+        // `old`, held by the caller, keeps the object the thread left: no
+        // reference dropped here is the last.
+        if let Some(left) = left {
+            object::put_not_last(left);
+        }
+        if let Some(released) = released {
+            released.finish_not_last();
+        }
+    });
 }
 
 /// Gives `child`, a task being forked by current, current's object; or, if

@@ -117,11 +117,18 @@ impl Drop for RcuGuard {
 /// or thread, its ancestry does not change, it does not pass the exit hook,
 /// and only the holder changes its slot.
 ///
+/// The other threads of a target's process are frozen the same way, one at
+/// a time, by [`TargetGuard::for_each_other_thread`].
+///
 /// # Invariants
 ///
-/// `task` is locked with `audit_contid_lock_target()` until `drop`.
+/// `tasklist_lock` is held for reading and `task_lock(task)` is held until
+/// `drop`: both taken by `audit_contid_lock_target()` when `outer`, else
+/// `task_lock()` only, under an outer guard of another thread of the
+/// process.
 pub(crate) struct TargetGuard<'a> {
     task: &'a Task,
+    outer: bool,
     _not_send: core::marker::PhantomData<*mut ()>,
 }
 
@@ -133,8 +140,53 @@ impl<'a> TargetGuard<'a> {
         // INVARIANT: Locked above.
         Self {
             task,
+            outer: true,
             _not_send: core::marker::PhantomData,
         }
+    }
+
+    /// Runs `f` on every other thread of the target's process that is not
+    /// exiting, each locked with `task_lock()` in turn.
+    ///
+    /// `tasklist_lock` stays held, so the process gains no thread and the
+    /// list of its threads does not change.  The target's own `task_lock()`
+    /// is released meanwhile, so that no two are ever nested.
+    pub(crate) fn for_each_other_thread(&mut self, mut f: impl FnMut(&mut TargetGuard<'_>)) {
+        let t = raw(self.task);
+        // SAFETY: `task_lock(t)` is held (type invariant) and taken back
+        // below, before anything else uses the guard.
+        unsafe { bindings::spin_unlock(ptr::addr_of_mut!((*t).alloc_lock)) };
+        // SAFETY: `tasklist_lock` is held (type invariant) until the walk
+        // is over.
+        for th in unsafe { threads(t) } {
+            if ptr::eq(th, t) {
+                continue;
+            }
+            // SAFETY: A listed thread is valid under `tasklist_lock`, which
+            // removes it from the list only when held for writing.
+            unsafe { bindings::spin_lock(ptr::addr_of_mut!((*th).alloc_lock)) };
+            // INVARIANT: `tasklist_lock` is held by `self`, `task_lock(th)`
+            // just above; released in `drop`.
+            let mut guard = TargetGuard {
+                // SAFETY: As above, `th` stays valid while it is locked.
+                task: unsafe { from_raw(th) },
+                outer: false,
+                _not_send: core::marker::PhantomData,
+            };
+            if !guard.is_exiting() {
+                f(&mut guard);
+            }
+        }
+        // SAFETY: Released above; `tasklist_lock` is still held.
+        unsafe { bindings::spin_lock(ptr::addr_of_mut!((*t).alloc_lock)) };
+    }
+
+    /// Has the task started to exit?  If it has not, its exit hook, which
+    /// takes `task_lock()` after setting `PF_EXITING`, will see the slot.
+    fn is_exiting(&self) -> bool {
+        // SAFETY: `flags` of a valid task; `PF_EXITING` is ordered by
+        // `task_lock()`, held (type invariant).
+        unsafe { (*raw(self.task)).flags & bindings::PF_EXITING != 0 }
     }
 
     /// The member in the slot; stable while the guard lives.
@@ -160,20 +212,22 @@ impl<'a> TargetGuard<'a> {
         unsafe { net_of(self.task) }
     }
 
-    /// Is the task a single-threaded, childless, not exiting process?
+    /// Is the task a thread-group leader, not exiting, whose process has
+    /// no child (of any of its threads)?
     ///
-    /// Its contid then covers everything it will ever create.
-    pub(crate) fn is_alone(&self) -> bool {
+    /// Its contid, given to every thread of the process, then covers
+    /// everything the process will ever create.
+    pub(crate) fn is_childless_leader(&self) -> bool {
         let t = raw(self.task);
         // SAFETY: `tasklist_lock` is held (type invariant), which keeps the
-        // thread group, the children list and `PF_EXITING`'s ordering
-        // stable; `signal` is valid for a task that has not been reaped.
+        // thread list and the children lists stable.
         unsafe {
-            let children = ptr::addr_of_mut!((*t).children);
             (*t).exit_signal >= 0
-                && (*(*t).signal).nr_threads == 1
-                && ptr::eq((*children).next, children)
-                && (*t).flags & bindings::PF_EXITING == 0
+                && !self.is_exiting()
+                && threads(t).all(|th| {
+                    let children = ptr::addr_of_mut!((*th).children);
+                    ptr::eq((*children).next, children)
+                })
         }
     }
 
@@ -212,9 +266,43 @@ impl<'a> TargetGuard<'a> {
 
 impl Drop for TargetGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: Locked in `lock` (type invariant).
-        unsafe { bindings::audit_contid_unlock_target(raw(self.task)) };
+        let t = raw(self.task);
+        if self.outer {
+            // SAFETY: Locked in `lock` (type invariant).
+            unsafe { bindings::audit_contid_unlock_target(t) };
+        } else {
+            // SAFETY: Locked in `for_each_other_thread` (type invariant).
+            unsafe { bindings::spin_unlock(ptr::addr_of_mut!((*t).alloc_lock)) };
+        }
     }
+}
+
+/// The threads of `t`'s process.
+///
+/// # Safety
+///
+/// `t` is valid and the caller holds `tasklist_lock` while it uses the
+/// iterator, so that no thread leaves the list.
+unsafe fn threads(
+    t: *mut bindings::task_struct,
+) -> impl Iterator<Item = *mut bindings::task_struct> {
+    // SAFETY: `signal` is valid for a task that has not been reaped, and
+    // `thread_head` lists its threads through `thread_node`.
+    let head = unsafe { ptr::addr_of_mut!((*(*t).signal).thread_head) };
+    // SAFETY: As above.
+    let mut pos = unsafe { (*head).next };
+    core::iter::from_fn(move || {
+        if ptr::eq(pos, head) {
+            return None;
+        }
+        // SAFETY: `pos` is the `thread_node` of a listed thread, which the
+        // caller's `tasklist_lock` keeps valid and listed.
+        unsafe {
+            let th = kernel::container_of!(pos, bindings::task_struct, thread_node);
+            pos = (*pos).next;
+            Some(th.cast_mut())
+        }
+    })
 }
 
 /// Is `task` below `ancestor`'s process?  A process is not its own
