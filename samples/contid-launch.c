@@ -6,7 +6,7 @@
  *
  * The race-free way for an orchestrator to start a container's first task:
  * fork a child that waits on a pipe before it does anything, write ID to
- * /proc/<child>/containerid (the child is then a single-threaded leaf of
+ * /proc/<child>/containerid (the child is then a childless descendant of
  * ours, as the kernel requires), and only then let it exec COMMAND.  So the
  * contid covers everything the command will ever run; nothing can escape
  * by forking first.

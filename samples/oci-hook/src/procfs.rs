@@ -140,13 +140,14 @@ pub fn errno_meaning(errno: i32) -> Option<&'static str> {
              namespace (or must run as a delegated nested orchestrator)"
         }
         libc::EXDEV => {
-            "the container process is not a descendant of this hook (an OCI hook is a \
-             sibling of the container process, not its ancestor: the runtime itself must \
-             write the contid), or the contid is one of the writer's at another nesting level"
+            "the container process is neither a descendant of this hook nor the init of a \
+             new PID namespace started by the hook's runtime (a container that shares the \
+             host's PID namespace cannot be tagged by a hook), or the contid is one of the \
+             writer's at another nesting level"
         }
         libc::EBUSY => {
-            "the container process has children or other threads, or is exiting: it must \
-             be tagged while it is a single-threaded leaf"
+            "the container process has children (of any of its threads), is exiting, or is \
+             not a thread-group leader: it must be tagged before it forks"
         }
         libc::EEXIST => "the container process already has a contid",
         libc::ENOTUNIQ => "the contid is live and owned by another orchestrator",
@@ -259,11 +260,11 @@ mod tests {
             "{eperm}"
         );
         let ebusy = describe_errno(libc::EBUSY);
-        assert!(ebusy.contains("children or other threads") && ebusy.ends_with("(EBUSY)"));
+        assert!(ebusy.contains("has children") && ebusy.ends_with("(EBUSY)"));
         assert!(describe_errno(libc::EEXIST).contains("already has a contid"));
         let enotuniq = describe_errno(libc::ENOTUNIQ);
         assert!(enotuniq.contains("another orchestrator") && enotuniq.ends_with("(ENOTUNIQ)"));
-        assert!(describe_errno(libc::EXDEV).contains("not a descendant of this hook"));
+        assert!(describe_errno(libc::EXDEV).contains("neither a descendant of this hook"));
         assert!(describe_errno(libc::EINVAL).ends_with("(EINVAL)"));
         assert!(describe_errno(libc::ENOENT).contains("CONFIG_AUDIT_CONTAINERID"));
         assert!(describe_errno(libc::EOPNOTSUPP).contains("module is not loaded"));
