@@ -12,111 +12,10 @@
 # - once the containers are gone, no contid is live.
 . "${0%/*}/lib.sh"
 
-HOOK=/usr/local/bin/audit-containerid-hook
 work=$(mktemp -d /var/tmp/hook.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-if [ ! -x "$HOOK" ]; then
-	not_ok "the hook is installed" "no $HOOK in the image"
-	summary
-	exit
-fi
-
-# counter NAME: a line of /proc/audit_containerid
-counter() {
-	sed -n "s/^$1 //p" /proc/audit_containerid
-}
-
-# contid_of PID
-contid_of() {
-	cat "/proc/$1/containerid" 2>/dev/null
-}
-
-# wait_pid CMDLINE: the host pid of the process whose command line is
-# CMDLINE (its program with or without /bin/), within 60 s
-wait_pid() {
-	local i pid
-	for i in $(seq 600); do
-		pid=$(pgrep -f "^(/bin/)?$1\$" | head -1)
-		[ -n "$pid" ] && echo "$pid" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# detached COMMAND...: run COMMAND (a "run -d") with its output in a file,
-# then print it: the container's process inherits the standard streams, so
-# a pipe would stay open as long as the container runs.
-detached() {
-	local rc
-	"$@" >"$work/detached.out" 2>&1 </dev/null
-	rc=$?
-	cat "$work/detached.out"
-	return $rc
-}
-
-# run_detached WHAT COMMAND...: run_case for a "run -d" (see detached)
-run_detached() {
-	local what=$1
-	shift
-	if detached timeout "${CASE_TIMEOUT:-600}" "$@" >/dev/null; then
-		ok "$what"
-		return 0
-	fi
-	indent <"$work/detached.out"
-	not_ok "$what" "failed: $*"
-	return 1
-}
-
-# hooked_bundle DIR RUNTIME ANNOTATION ARGS...: make_bundle, with the hook
-# (createRuntime and poststop) and, unless ANNOTATION is empty, the
-# annotation org.linux.audit.containerid=ANNOTATION.
-hooked_bundle() {
-	local dir=$1 rt=$2 ann=$3 hooks
-	shift 3
-	make_bundle "$dir" "$rt" "$@" || return 1
-	hooks="\"hooks\": {\"createRuntime\": [{\"path\": \"$HOOK\", \"args\": [\"audit-containerid-hook\", \"--runtime\", \"$rt\", \"createRuntime\"]}],"
-	hooks+=" \"poststop\": [{\"path\": \"$HOOK\", \"args\": [\"audit-containerid-hook\", \"--runtime\", \"$rt\", \"poststop\"]}]},"
-	[ -n "$ann" ] && hooks+=" \"annotations\": {\"org.linux.audit.containerid\": \"$ann\", \"org.linux.audit.containername\": \"acid-$rt\"},"
-	# After the opening brace of the spec.
-	sed -i "0,/{/s||{ $hooks|" "$dir/config.json"
-	grep -q '"createRuntime"' "$dir/config.json"
-}
-
-# expect_write_logged WHAT CONTID FILE KEY: the container's write of FILE
-# was logged by the rule with KEY, and that event carries CONTID.
-expect_write_logged() {
-	local what=$1 cid=$2 file=$3 key=$4 i ev
-	for i in $(seq 100); do
-		ev=$(ausearch -k "$key" --containerid "$cid" 2>/dev/null)
-		grep -q "name=\"$file\"" <<<"$ev" && break
-		sleep 0.2
-	done
-	if ! grep -q "name=\"$file\"" <<<"$ev"; then
-		not_ok "$what: the write is logged with its contid" \
-			"ausearch -k $key --containerid $cid has no $file"
-		ausearch -k "$key" 2>&1 | tail -12 | indent
-	elif ! grep -q "type=CONTAINER_INFO .*contid=$cid" <<<"$ev"; then
-		not_ok "$what: the write is logged with its contid" "no CONTAINER_INFO contid=$cid"
-		echo "$ev" | tail -12 | indent
-	else
-		ok "$what: the write is logged with its contid"
-	fi
-}
-
-# expect_lifecycle WHAT CONTID ID NAME: the hook's VIRT_CONTROL op=start
-# record links the contid to the container's id and name.
-expect_lifecycle() {
-	local what=$1 cid=$2 id=$3 name=$4 rec
-	rec=$(ausearch -m VIRT_CONTROL --containerid "$cid" 2>/dev/null | grep 'op=start')
-	[ -n "$rec" ] || sleep 2 && rec=$(ausearch -m VIRT_CONTROL --containerid "$cid" 2>/dev/null | grep 'op=start')
-	if grep -q "vm=\"$name\" uuid=$id .*contid=$cid .*res=success" <<<"$rec"; then
-		ok "$what: VIRT_CONTROL names the container"
-	else
-		not_ok "$what: VIRT_CONTROL names the container" "no op=start record for $id"
-		ausearch -m VIRT_CONTROL 2>&1 | tail -6 | indent
-	fi
-}
+need_hook
 
 # expect_exec WHAT CONTID COMMAND...: COMMAND starts "sleep 4711" inside the
 # container; that process must carry CONTID.
@@ -146,21 +45,6 @@ expect_distinct() {
 		ok "$1: a second container gets another contid ($got)"
 	else
 		not_ok "$1: a second container gets another contid" "'$got' (first $2)"
-	fi
-}
-
-# expect_no_live WHAT: no tagged task and no object left (60 s to settle)
-expect_no_live() {
-	local i
-	for i in $(seq 300); do
-		[ "$(counter tasks)" = 0 ] && [ "$(counter objects)" = 0 ] && break
-		sleep 0.2
-	done
-	if [ "$(counter tasks)" = 0 ] && [ "$(counter objects)" = 0 ]; then
-		ok "$1: no contid left once the containers are gone"
-	else
-		not_ok "$1: no contid left once the containers are gone" \
-			"$(tr '\n' ' ' </proc/audit_containerid)"
 	fi
 }
 
