@@ -79,11 +79,27 @@ impl Hook<'_> {
             let err = match self.setter.set_contid(pid, contid) {
                 Ok(()) => {
                     let text = start_text(&subject, pid, Outcome::Success);
-                    return self.log.log(&text).map_err(|e| {
-                        format!(
+                    return match self.log.log(&text) {
+                        Ok(()) => Ok(()),
+                        // The container is tagged, and the kernel logged
+                        // the set itself (CONTAINER op=set); only the
+                        // name is missing.  No reason to refuse it.
+                        Err(e) if e.outside_initial_namespace() => {
+                            note(
+                                self.notes,
+                                &format!(
+                                    "contid {contid} is set on pid {pid}; its VIRT_CONTROL \
+                                     record naming container {id} is not logged: {e} (the \
+                                     kernel takes audit messages only from the initial user \
+                                     namespace)"
+                                ),
+                            );
+                            Ok(())
+                        }
+                        Err(e) => Err(format!(
                             "contid {contid} is set on pid {pid}, but its audit record failed: {e}"
-                        )
-                    });
+                        )),
+                    };
                 }
                 Err(err) => err,
             };
@@ -141,9 +157,19 @@ impl Hook<'_> {
             contid,
             exe: self.exe,
         };
-        self.log
-            .log(&stop_text(&subject, Outcome::Success))
-            .map_err(|e| format!("cannot log the stop of container {id} (contid {contid}): {e}"))
+        match self.log.log(&stop_text(&subject, Outcome::Success)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.outside_initial_namespace() => {
+                note(
+                    self.notes,
+                    &format!("the stop of container {id} (contid {contid}) is not logged: {e}"),
+                );
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "cannot log the stop of container {id} (contid {contid}): {e}"
+            )),
+        }
     }
 }
 
@@ -201,7 +227,16 @@ mod tests {
         state: &str,
         stage: Stage,
     ) -> (Result<(), String>, Vec<String>, String) {
-        let mut log = Recorder::default();
+        run_logging(setup, setter, state, stage, Recorder::default())
+    }
+
+    fn run_logging(
+        setup: &Setup,
+        setter: &dyn SetContid,
+        state: &str,
+        stage: Stage,
+        mut log: Recorder,
+    ) -> (Result<(), String>, Vec<String>, String) {
         let mut notes = Vec::new();
         let state = State::parse(state.as_bytes()).unwrap();
         let mut hook = Hook {
@@ -259,6 +294,45 @@ mod tests {
             "{}",
             records[0]
         );
+    }
+
+    /// A runtime nested in a container with its own user namespace: the
+    /// kernel refuses its audit messages, but the contid is set.
+    #[test]
+    fn a_record_refused_outside_the_initial_user_namespace_is_a_note() {
+        let s = setup();
+        s.proc.add_process(77, None);
+        let fs = s.proc.fs();
+        let state = r#"{"id":"inner","pid":77,"annotations":{"org.linux.audit.containerid":"5"}}"#;
+        let refusing = || Recorder {
+            refuse: Some(libc::ECONNREFUSED),
+            ..Recorder::default()
+        };
+        let (result, records, notes) = run_logging(&s, &fs, state, Stage::Create, refusing());
+        result.unwrap();
+        assert_eq!(s.proc.contid_text(77), "5");
+        assert!(records.is_empty());
+        assert!(
+            notes.contains(
+                "contid 5 is set on pid 77; its VIRT_CONTROL record naming container \
+                            inner is not logged"
+            ),
+            "{notes}"
+        );
+        let (result, _, notes) = run_logging(&s, &fs, state, Stage::Poststop, refusing());
+        result.unwrap();
+        assert!(notes.contains("the stop of container inner (contid 5) is not logged"));
+
+        // Any other refusal still fails the hook.
+        s.proc.add_process(78, None);
+        let state = r#"{"id":"other","pid":78,"annotations":{"org.linux.audit.containerid":"6"}}"#;
+        let eperm = Recorder {
+            refuse: Some(libc::EPERM),
+            ..Recorder::default()
+        };
+        let (result, _, _) = run_logging(&s, &fs, state, Stage::Create, eperm);
+        let err = result.unwrap_err();
+        assert!(err.starts_with("contid 6 is set on pid 78, but its audit record failed"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! netlink socket, the way libaudit's `audit_send()` does, and waiting
 //! for the kernel's acknowledgement.
 
+use std::fmt;
 use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -27,7 +28,39 @@ const ACK_TIMEOUT_SECS: libc::time_t = 5;
 /// A sink for the audit records the hook emits; the kernel in production,
 /// a list in tests.
 pub trait AuditLog {
-    fn log(&mut self, text: &str) -> Result<(), String>;
+    fn log(&mut self, text: &str) -> Result<(), LogError>;
+}
+
+/// Why a record was not logged.
+#[derive(Debug)]
+pub struct LogError {
+    /// The errno of the kernel's acknowledgement, when it refused it.
+    pub refused: Option<i32>,
+    pub text: String,
+}
+
+impl LogError {
+    /// The kernel takes audit messages only from the initial user (and
+    /// PID) namespace, and refused this one with `ECONNREFUSED`: a hook of
+    /// a runtime nested in a container with its own user namespace.
+    pub fn outside_initial_namespace(&self) -> bool {
+        self.refused == Some(libc::ECONNREFUSED)
+    }
+}
+
+impl From<String> for LogError {
+    fn from(text: String) -> Self {
+        Self {
+            refused: None,
+            text,
+        }
+    }
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 fn nlmsg_align(len: usize) -> usize {
@@ -112,14 +145,14 @@ fn os_error(what: &str) -> String {
 pub struct KernelAudit;
 
 impl AuditLog for KernelAudit {
-    fn log(&mut self, text: &str) -> Result<(), String> {
+    fn log(&mut self, text: &str) -> Result<(), LogError> {
         send_user_message(AUDIT_VIRT_CONTROL, text)
     }
 }
 
 /// Sends `text` as an audit user message of type `msg_type` and waits for
 /// the kernel's acknowledgement.
-pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), String> {
+pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), LogError> {
     // SAFETY: socket(2) takes no pointers; the result is checked below.
     let fd = unsafe {
         libc::socket(
@@ -129,7 +162,7 @@ pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), String> {
         )
     };
     if fd < 0 {
-        return Err(os_error("cannot open the audit netlink socket"));
+        return Err(os_error("cannot open the audit netlink socket").into());
     }
     // SAFETY: `fd` is a descriptor that nothing else owns.
     let socket = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -150,7 +183,7 @@ pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), String> {
         )
     };
     if rc < 0 {
-        return Err(os_error("cannot set a timeout on the audit socket"));
+        return Err(os_error("cannot set a timeout on the audit socket").into());
     }
 
     let seq = 1;
@@ -176,13 +209,14 @@ pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), String> {
         }
     };
     if sent < 0 {
-        return Err(os_error("cannot send the audit record"));
+        return Err(os_error("cannot send the audit record").into());
     }
     if sent as usize != request.len() {
         return Err(format!(
             "cannot send the audit record: sent {sent} of {} bytes",
             request.len()
-        ));
+        )
+        .into());
     }
 
     let mut reply = [0u8; 8192];
@@ -201,21 +235,24 @@ pub fn send_user_message(msg_type: u16, text: &str) -> Result<(), String> {
             if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                 continue;
             }
-            return Err(os_error("no acknowledgement for the audit record"));
+            return Err(os_error("no acknowledgement for the audit record").into());
         }
         let received = reply.get(..n as usize).unwrap_or_default();
         match find_ack(received, seq) {
             Some(Ok(())) => return Ok(()),
             Some(Err(errno)) => {
-                return Err(format!(
-                    "the kernel refused the audit record: {}",
-                    audit_errno_meaning(errno)
-                ))
+                return Err(LogError {
+                    refused: Some(errno),
+                    text: format!(
+                        "the kernel refused the audit record: {}",
+                        audit_errno_meaning(errno)
+                    ),
+                })
             }
             None => continue,
         }
     }
-    Err("no acknowledgement for the audit record".to_string())
+    Err("no acknowledgement for the audit record".to_string().into())
 }
 
 #[cfg(test)]

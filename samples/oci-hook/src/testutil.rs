@@ -3,7 +3,7 @@
 //! Helpers for the unit tests: temporary directories, a fake `/proc`
 //! tree and an audit log that keeps what it is given.
 
-use crate::netlink::AuditLog;
+use crate::netlink::{AuditLog, LogError};
 use crate::procfs::ProcFs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -70,14 +70,22 @@ impl FakeProc {
     }
 }
 
-/// An audit log that keeps the records' text.
+/// An audit log that keeps the records' text, or refuses them all with
+/// `refuse`.
 #[derive(Default)]
 pub struct Recorder {
     pub records: Vec<String>,
+    pub refuse: Option<i32>,
 }
 
 impl AuditLog for Recorder {
-    fn log(&mut self, text: &str) -> Result<(), String> {
+    fn log(&mut self, text: &str) -> Result<(), LogError> {
+        if let Some(errno) = self.refuse {
+            return Err(LogError {
+                refused: Some(errno),
+                text: format!("the kernel refused the audit record (errno {errno})"),
+            });
+        }
         self.records.push(text.to_string());
         Ok(())
     }

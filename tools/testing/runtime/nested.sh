@@ -15,23 +15,38 @@
 # - the inner hook's VIRT_CONTROL record names the inner container;
 # - once both containers are deleted, no contid is live.
 #
+# A third case delegates to a user namespace: the outer runc container has
+# its own user namespace (root mapped to the host's uids 0-65535), so the
+# inner hook (run by crun) lacks CAP_AUDIT_CONTROL in the initial user
+# namespace; it has it in the user namespace recorded on A, the outer
+# container's, which is what lets it nest B below A
+# (Documentation/admin-guide/audit-containerid.rst, "Delegation to user
+# namespaces").  The same checks, and that the outer container has a user
+# namespace of its own; but not the VIRT_CONTROL one: the kernel takes no
+# user messages from outside the initial user namespace, so the inner hook
+# only notes that its record is not logged (the kernel's CONTAINER record
+# of the set stands) and, failing closed otherwise, lets the container
+# start.
+#
 # The outer container's root is the guest's own root, read-only, so that
 # the runtimes, the hook and this script are there; it runs this script
 # again with "inside" as its first argument.
 . "${0%/*}/lib.sh"
 
-# inside RUNTIME ID BUNDLE: in the outer container, start the inner
-# container ID of BUNDLE with RUNTIME, and say how that went ("inside: ...
+# inside RUNTIME ID BUNDLE [OPTION...]: in the outer container, start the
+# inner container ID of BUNDLE with RUNTIME and its global OPTIONs, and say
+# how that went ("inside: ...
 # exit N"); then stay as the outer container's init, which reaps the inner
 # container's process once it is killed (the inner runtime is not its
 # parent).  The output goes to the outer container's log on the host.
 inside() {
 	local rt=$1 id=$2 bundle=$3
+	shift 3
 	# The outer container's own tmpfs, for detached's output.
 	work=/tmp
 	# The state in the outer container's /run (a tmpfs): it does not
 	# clash with the host's runtime.
-	detached "$rt" --root /run/acid-inner run -d --bundle "$bundle" "$id"
+	detached "$rt" "$@" --root /run/acid-inner run -d --bundle "$bundle" "$id"
 	echo "inside: $rt run -d exit $?"
 	sleep 1004 &
 	wait
@@ -76,10 +91,17 @@ caps=${caps%, }
 # masked paths, every device; cgroup2 read-write (for the inner runtime's
 # cgroup), tmpfs on /run and /tmp (its state and scratch space); the hook
 # with contid CONTID.  Written whole rather than edited from "runc spec":
-# too much of the template changes.
+# too much of the template changes.  With USERNS non-empty, the container
+# has a user namespace instead, whose root is the host's root (uids and
+# gids 0-65535 as themselves: the read-only root keeps its owners).
 outer_bundle() {
-	local dir=$1 rt=$2 cid=$3 args="" a
-	shift 3
+	local dir=$1 rt=$2 cid=$3 userns=$4 args="" a ns="" maps=""
+	shift 4
+	if [ -n "$userns" ]; then
+		ns=', {"type": "user"}'
+		maps='"uidMappings": [{"containerID": 0, "hostID": 0, "size": 65536}],'
+		maps+=' "gidMappings": [{"containerID": 0, "hostID": 0, "size": 65536}],'
+	fi
 	for a in "$@"; do
 		args+="${args:+, }\"${a//\"/\\\"}\""
 	done
@@ -112,7 +134,8 @@ outer_bundle() {
 	],
 	"linux": {
 		"resources": {"devices": [{"allow": true, "access": "rwm"}]},
-		"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}]
+		"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}$ns]${maps:+,
+		${maps%,}}
 	}
 }
 EOF
@@ -143,33 +166,48 @@ auditctl -D >/dev/null
 
 outer_rt=runc
 n=0
-for rt in runc crun; do
+for c in runc crun crun-userns; do
 	n=$((n + 1))
 	A=$((4260 + 2 * n))
 	B=$((A + 1))
-	key=acid-nested-$rt
-	what="$rt in $outer_rt"
-	outer=acid-outer-$rt-$$
-	inner=acid-inner-$rt-$$
+	rt=${c%-userns}
+	userns=
+	opts=()
+	[ "$c" != "$rt" ] && userns=1
+	key=acid-nested-$c
+	what="$rt in $outer_rt${userns:+ (user namespace)}"
+	outer=acid-outer-$c-$$
+	inner=acid-inner-$c-$$
 	# The inner bundle is made here, not inside: every exec takes two to
 	# three times as long in the outer container (a second or more).  The
 	# outer container sees $work through its root, read-only, which is
 	# all the runtimes need of a bundle.
-	if ! out=$(hooked_bundle "$work/inner-$rt" "$rt" "$B" /bin/sh -c \
+	if ! out=$(hooked_bundle "$work/inner-$c" "$rt" "$B" /bin/sh -c \
 		'sleep 1; echo x > /dev/shm/acid-nested; exec sleep 1003' 2>&1); then
 		echo "$out" | indent
 		not_ok "$what: bundles with the hook" "cannot make them"
 		continue
 	fi
-	outer_bundle "$work/outer-$rt" "$outer_rt" "$A" \
-		/bin/bash "$self" inside "$rt" "$inner" "$work/inner-$rt"
+	if [ -n "$userns" ]; then
+		# In the outer user namespace: no cgroup for the inner
+		# container (the host's cgroup files are not the outer
+		# root's), hence no resources.
+		opts=(--cgroup-manager=disabled)
+		sed -i -e '/^\t\t"resources": {$/,/^\t\t},$/d' "$work/inner-$c/config.json"
+		if grep -q '"resources"' "$work/inner-$c/config.json"; then
+			not_ok "$what: bundles with the hook" "cannot adjust the inner one"
+			continue
+		fi
+	fi
+	outer_bundle "$work/outer-$c" "$outer_rt" "$A" "$userns" \
+		/bin/bash "$self" inside "$rt" "$inner" "$work/inner-$c" "${opts[@]}"
 	rule=(exit,always -F arch=b64 -S openat -F containerid=$B -F success=1 -k "$key")
 	auditctl -a "${rule[@]}"
 
 	t0=$(now)
-	if ! timeout 300 "$outer_rt" run -d --bundle "$work/outer-$rt" "$outer" \
-		>"$work/outer-$rt.log" 2>&1 </dev/null; then
-		indent <"$work/outer-$rt.log"
+	if ! timeout 300 "$outer_rt" run -d --bundle "$work/outer-$c" "$outer" \
+		>"$work/outer-$c.log" 2>&1 </dev/null; then
+		indent <"$work/outer-$c.log"
 		not_ok "$what: run -d the outer container" "failed"
 		auditctl -d "${rule[@]}"
 		continue
@@ -185,9 +223,20 @@ for rt in runc crun; do
 	else
 		not_ok "$what: the outer container's process has contid $A" "pid '$pid': '$got'"
 	fi
+	# Its own user namespace: without one, the inner set would prove no
+	# delegation.
+	if [ -n "$userns" ]; then
+		got=$(readlink "/proc/$pid/ns/user" 2>/dev/null)
+		if [ -n "$got" ] && [ "$got" != "$(readlink /proc/self/ns/user)" ]; then
+			ok "$what: the outer container has its own user namespace"
+		else
+			not_ok "$what: the outer container has its own user namespace" \
+				"pid '$pid': '$got'"
+		fi
+	fi
 
 	# 2. The inner container's process, tagged by the inner hook.
-	if pid=$(wait_inner "$work/outer-$rt.log"); then
+	if pid=$(wait_inner "$work/outer-$c.log"); then
 		note "$what: inner container started in $(elapsed "$t0") s"
 		got=$(contid_of "$pid")
 		if [ "$got" = "$B" ]; then
@@ -215,19 +264,26 @@ for rt in runc crun; do
 		else
 			not_ok "$what: ausearch --containerid $A finds the inner write" "not found"
 		fi
-		# 4. The inner hook's record.
-		expect_lifecycle "$what" "$B" "$inner" "acid-$rt"
+		# 4. The inner hook's record: none from a user namespace (the
+		# kernel refuses it; the hook notes that and goes on).
+		if [ -z "$userns" ]; then
+			expect_lifecycle "$what" "$B" "$inner" "acid-$rt"
+		elif ausearch -m VIRT_CONTROL --containerid "$B" 2>/dev/null | grep -q 'op=start'; then
+			not_ok "$what: no VIRT_CONTROL from a user namespace" "one was logged"
+		else
+			ok "$what: no VIRT_CONTROL from a user namespace, and the hook goes on"
+		fi
 	else
 		not_ok "$what: the inner container's process has contid $B" \
 			"the inner container did not start"
-		indent <"$work/outer-$rt.log"
+		indent <"$work/outer-$c.log"
 		ps -e -o pid,ppid,args | indent
 	fi
 
 	# 5. Delete the inner container from inside (its poststop hook runs
 	# there), then the outer one.
 	t0=$(now)
-	timeout 120 "$outer_rt" exec "$outer" "$rt" --root /run/acid-inner delete -f "$inner" \
+	timeout 120 "$outer_rt" exec "$outer" "$rt" "${opts[@]}" --root /run/acid-inner delete -f "$inner" \
 		>"$work/delete.out" 2>&1 || indent <"$work/delete.out"
 	timeout 60 "$outer_rt" kill "$outer" KILL >/dev/null 2>&1
 	timeout 60 "$outer_rt" delete -f "$outer" >/dev/null 2>&1
