@@ -220,9 +220,10 @@ impl<'a> TargetGuard<'a> {
     pub(crate) fn is_childless_leader(&self) -> bool {
         let t = raw(self.task);
         // SAFETY: `tasklist_lock` is held (type invariant), which keeps the
-        // thread list and the children lists stable.
+        // thread list, the children lists and `group_leader` (changed by
+        // `de_thread()` under it) stable.
         unsafe {
-            (*t).exit_signal >= 0
+            ptr::eq((*t).group_leader, t)
                 && !self.is_exiting()
                 && threads(t).all(|th| {
                     let children = ptr::addr_of_mut!((*th).children);
