@@ -4,7 +4,7 @@
 //! and log a container that has stopped.
 
 use crate::contid::{derived_candidate, requested_contid, PROBE_LIMIT};
-use crate::netlink::AuditLog;
+use crate::netlink::{AuditLog, LogError};
 use crate::procfs::{ProcFs, SetError};
 use crate::record::{check_bare_word, container_name, start_text, stop_text, Outcome, Subject};
 use crate::registry::{note, Registry};
@@ -79,27 +79,15 @@ impl Hook<'_> {
             let err = match self.setter.set_contid(pid, contid) {
                 Ok(()) => {
                     let text = start_text(&subject, pid, Outcome::Success);
-                    return match self.log.log(&text) {
-                        Ok(()) => Ok(()),
-                        // The container is tagged, and the kernel logged
-                        // the set itself (CONTAINER op=set); only the
-                        // name is missing.  No reason to refuse it.
-                        Err(e) if e.outside_initial_namespace() => {
-                            note(
-                                self.notes,
-                                &format!(
-                                    "contid {contid} is set on pid {pid}; its VIRT_CONTROL \
-                                     record naming container {id} is not logged: {e} (the \
-                                     kernel takes audit messages only from the initial user \
-                                     namespace)"
-                                ),
-                            );
-                            Ok(())
-                        }
-                        Err(e) => Err(format!(
+                    let unlogged = format!(
+                        "contid {contid} is set on pid {pid}; its VIRT_CONTROL record naming \
+                         container {id} is not logged"
+                    );
+                    return self.log_or_note(&text, &unlogged).map_err(|e| {
+                        format!(
                             "contid {contid} is set on pid {pid}, but its audit record failed: {e}"
-                        )),
-                    };
+                        )
+                    });
                 }
                 Err(err) => err,
             };
@@ -157,18 +145,29 @@ impl Hook<'_> {
             contid,
             exe: self.exe,
         };
-        match self.log.log(&stop_text(&subject, Outcome::Success)) {
-            Ok(()) => Ok(()),
+        let unlogged = format!("the stop of container {id} (contid {contid}) is not logged");
+        self.log_or_note(&stop_text(&subject, Outcome::Success), &unlogged)
+            .map_err(|e| format!("cannot log the stop of container {id} (contid {contid}): {e}"))
+    }
+
+    /// Logs `text`.  A refusal because the hook runs outside the initial
+    /// user namespace (a runtime nested in a container with its own) is
+    /// only noted, as `unlogged`: the container is tagged and the kernel
+    /// logged the set itself (CONTAINER op=set); only the name is missing.
+    /// Any other error is returned.
+    fn log_or_note(&mut self, text: &str, unlogged: &str) -> Result<(), LogError> {
+        match self.log.log(text) {
             Err(e) if e.outside_initial_namespace() => {
                 note(
                     self.notes,
-                    &format!("the stop of container {id} (contid {contid}) is not logged: {e}"),
+                    &format!(
+                        "{unlogged}: {e} (the kernel takes audit messages only from the \
+                         initial user namespace)"
+                    ),
                 );
                 Ok(())
             }
-            Err(e) => Err(format!(
-                "cannot log the stop of container {id} (contid {contid}): {e}"
-            )),
+            result => result,
         }
     }
 }
